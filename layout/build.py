@@ -1,0 +1,124 @@
+"""The pipeline, read as the pipeline: load → typeset+compose → render → assemble → write.
+
+`build_edition(folder, out)` returns a `BuildResult` with every problem of
+the run. Outputs (OUT/<slug>/<slug>.pdf, print/NN.pdf, layout.json,
+report.json) are written to temporary names and renamed into place only
+after everything was drawn, so a failed build never destroys the last good
+PDF.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .compose.page import compose_edition
+from .edition.load import load_edition
+from .edition.model import Edition
+from .fonts import FontError, FontRegistry
+from .problems import Problems, Severity
+from .render.edition import print_pdf, reader_pdf
+from .render.pdf import RenderOptions
+from .styles import load_template
+from .tree import EditionTree
+
+
+@dataclass
+class BuildResult:
+    problems: Problems
+    edition: Edition | None = None
+    tree: EditionTree | None = None
+    out_dir: Path | None = None
+    files: list[Path] = field(default_factory=list)
+    registry: FontRegistry | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.tree is not None and not self.problems.has_errors()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def layout_json(tree: EditionTree) -> bytes:
+    return (json.dumps(tree.to_json(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def report_json(result: BuildResult) -> bytes:
+    probs = result.problems
+    data = {"edition": result.edition.slug if result.edition else "",
+            "ok": result.ok,
+            "errors": len(probs.errors), "warnings": len(probs.warnings),
+            "problems": [p.to_json() for p in probs]}
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def compose(folder: Path, allow_overset: bool = False, progress=None) -> BuildResult:
+    """Load and compose, without rendering (check, diff and tests use this)."""
+    edition, problems = load_edition(folder)
+    result = BuildResult(problems, edition)
+    if edition is None:
+        return result
+    try:
+        registry = FontRegistry()
+    except FontError as exc:
+        problems.error("font", str(exc))
+        return result
+    tpl = load_template(edition.template, edition.template_overrides)
+    tree, cproblems = compose_edition(edition, tpl, registry, allow_overset, progress)
+    if allow_overset:
+        # the editor asked to see the overset: it is drawn as a red mark and reported, not fatal
+        cproblems.items = [replace(p, severity=Severity.WARNING) if p.kind == "overset" else p
+                           for p in cproblems.items]
+    problems.extend(cproblems)
+    result.tree = tree
+    result.registry = registry
+    return result
+
+
+def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = False,
+                  progress=None) -> BuildResult:
+    folder = Path(folder)
+    result = compose(folder, allow_overset, progress)
+    edition, tree = result.edition, result.tree
+    if edition is None or tree is None or result.problems.has_errors():
+        if edition is not None:
+            out_dir = Path(out) / edition.slug
+            write_atomic(out_dir / "report.json", report_json(result))
+        return result
+    registry = result.registry
+    manifest = layout_json(tree)
+    content_hash = hashlib.sha256(manifest).hexdigest()
+    title = f"{edition.paper.name} {edition.date.year}年{edition.date.month}月{edition.date.day}日"
+    opts = RenderOptions(edition_root=edition.root, title=title,
+                         author=edition.paper.publisher or edition.paper.name,
+                         subject=f"{edition.paper.name} 第{edition.issue}期",
+                         keywords=", ".join(p.section for p in edition.pages), date=edition.date)
+    reader = reader_pdf(tree, registry, opts, content_hash)
+    prints = {page.number: print_pdf(tree, page, registry, opts, content_hash) for page in tree.pages}
+    out_dir = Path(out) / edition.slug
+    files = {out_dir / "layout.json": manifest, out_dir / f"{edition.slug}.pdf": reader}
+    for number, data in prints.items():
+        files[out_dir / "print" / f"{number:02d}.pdf"] = data
+    # only now, with everything drawn, replace the previous outputs
+    for path, data in files.items():
+        write_atomic(path, data)
+    write_atomic(out_dir / "report.json", report_json(result))
+    result.out_dir = out_dir
+    result.files = list(files) + [out_dir / "report.json"]
+    return result

@@ -1,0 +1,228 @@
+"""One article in one rectangle of grid cells.
+
+An article block, top to bottom: the headline deck (引题 kicker in 楷体,
+主题 headline in 黑体 or 标宋 sized by rank, 副题 subhead in 楷体, byline)
+snapped to whole grid lines; an optional image with its caption; then the
+body flowing column by column through the block's column frames, the last
+columns balanced. A continued part (after a jump) carries the short headline
+and `（上接第N版）` instead of the deck.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+
+from ..edition.model import Article, Image
+from ..styles import HEADLINE_SIZES, PageTemplate
+from ..tree import Block, Box, TextLine
+from .body import BodyFlow, FlowLine, Frame, balanced, flow_into
+from .display import SetLine, Setter
+
+ASCENT = 0.88       # baseline below the em-box top (CJK ideographic em box)
+CAPTION_SIZE = 8.0  # 小六-ish; above the 6 pt print minimum
+
+
+@dataclass(frozen=True)
+class Rect:
+    column: int
+    span: int
+    row: int
+    rows: int
+
+
+@dataclass
+class DeckLine:
+    kind: str
+    line: SetLine
+    gap_before: float
+
+
+@dataclass
+class Deck:
+    lines: list[DeckLine]
+    rows: int
+
+    @property
+    def missing(self) -> list[str]:
+        return [c for d in self.lines for c in d.line.missing]
+
+
+def build_deck(article: Article, rank: str, width: float, tpl: PageTemplate, setter: Setter,
+               continued_from: int = 0) -> Deck:
+    sizes = HEADLINE_SIZES[rank]
+    lines: list[DeckLine] = []
+    if continued_from:
+        short = article.short_headline or article.headline.replace("|", "")
+        for ln in setter.headline(short, "hei", HEADLINE_SIZES["brief"].headline, width):
+            lines.append(DeckLine("headline", ln, 0.0))
+    else:
+        if article.kicker:
+            for ln in setter.wrapped(article.kicker, "kai", sizes.kicker, width):
+                lines.append(DeckLine("kicker", ln, 0.15 * sizes.kicker))
+        for i, ln in enumerate(setter.headline(article.headline, sizes.headline_role, sizes.headline, width)):
+            lines.append(DeckLine("headline", ln, (0.35 if i == 0 else 0.12) * ln.size))
+        if article.subhead:
+            for ln in setter.wrapped(article.subhead, "kai", sizes.kicker, width):
+                lines.append(DeckLine("subhead", ln, 0.3 * sizes.kicker))
+        if article.byline:
+            for ln in setter.wrapped(article.byline, "kai", tpl.body_size, width):
+                lines.append(DeckLine("byline", ln, 0.5 * tpl.body_size))
+    height = sum(d.gap_before + d.line.size for d in lines)
+    # half a line of air above and below the deck, then whole grid lines
+    rows = max(1, math.ceil((height + tpl.line_pitch) / tpl.line_pitch - 1e-6))
+    return Deck(lines, rows)
+
+
+def image_layout(image: Image | None, span: int, tpl: PageTemplate, setter: Setter) -> tuple[int, int, list[SetLine]]:
+    """(image columns, image rows incl. caption, caption lines) for the article's image."""
+    if image is None:
+        return 0, 0, []
+    cols = span if span <= 2 else max(2, (span * 2 + 2) // 3)
+    width = tpl.span_width(cols)
+    w, h = image_size(image)
+    rows = max(3, round(width * h / w / tpl.line_pitch))
+    caption = setter.wrapped(image.caption, "kai", CAPTION_SIZE, width) if image.caption else []
+    return cols, rows + len(caption) + 1, caption
+
+
+def image_size(image: Image) -> tuple[int, int]:
+    from PIL import Image as PILImage
+    with PILImage.open(image.path) as im:
+        return im.size
+
+
+def _frames(rect: Rect, top_rows: int, image_cols: int, image_rows: int) -> list[Frame]:
+    frames = []
+    for c in range(rect.column, rect.column + rect.span):
+        first = rect.row + top_rows + (image_rows if c < rect.column + image_cols else 0)
+        frames.append(Frame(c, first, rect.row + rect.rows - first))
+    return frames
+
+
+def needed_rows(flow: BodyFlow, deck_rows: int, image_cols: int, image_rows: int, span: int) -> int:
+    """The fewest block rows at this span that hold the whole article."""
+    lo = deck_rows + image_rows + 1
+    hi = lo + len(flow.lines) + 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        frames = _frames(Rect(1, span, 1, mid), deck_rows, image_cols, image_rows)
+        if all(f.rows > 0 for f in frames) and flow_into(frames, flow.lines)[1] >= len(flow.lines):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@dataclass
+class Composed:
+    blocks: list[Block]
+    rest: list[FlowLine]                     # lines that did not fit
+    empty_rows: int = 0                      # white rows at the block's foot (underset)
+    characters: int = 0
+    missing: list[str] = field(default_factory=list)
+
+
+def _display_block(kind: str, lines: list[tuple[SetLine, float, float]], article: str, box: Box) -> Block:
+    return Block(kind, box, article,
+                 tuple(TextLine(sl.text, x, y, sl.runs, sl.width) for sl, x, y in lines))
+
+
+def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, setter: Setter,
+                    flow: list[FlowLine], *, continued_from: int = 0, jump_to: int = 0,
+                    edition_root=None) -> Composed:
+    x0 = tpl.column_x(rect.column)
+    width = tpl.span_width(rect.span)
+    top = tpl.row_top(rect.row)
+    deck = build_deck(article, rank, width, tpl, setter, continued_from)
+    blocks: list[Block] = []
+    missing = list(deck.missing)
+
+    # the deck, centred, whole grid lines
+    height = sum(d.gap_before + d.line.size for d in deck.lines)
+    y = top + (deck.rows * tpl.line_pitch - height) / 2
+    by_kind: dict[str, list] = {}
+    for d in deck.lines:
+        y += d.gap_before
+        by_kind.setdefault(d.kind, []).append((d.line, x0 + (width - d.line.width) / 2, y + ASCENT * d.line.size))
+        y += d.line.size
+    for kind in ("kicker", "headline", "subhead", "byline"):
+        if kind in by_kind:
+            items = by_kind[kind]
+            ys = [b for _, _, b in items]
+            size = items[0][0].size
+            box = Box(min(x for _, x, _ in items), min(ys) - ASCENT * size,
+                      max(sl.width for sl, _, _ in items), max(ys) - min(ys) + size)
+            blocks.append(_display_block(kind, items, article.id, box))
+
+    # the image and its caption, at the top of the first columns
+    img = next((b for b in article.body if isinstance(b, Image)), None) if not continued_from else None
+    image_cols, image_rows, caption = image_layout(img, rect.span, tpl, setter)
+    if img is not None:
+        iw = tpl.span_width(image_cols)
+        itop = tpl.row_top(rect.row + deck.rows)
+        photo_rows = image_rows - len(caption) - 1
+        rel = img.path.relative_to(edition_root) if edition_root else img.path
+        blocks.append(Block("image", Box(x0, itop, iw, photo_rows * tpl.line_pitch), article.id,
+                            image=str(rel), image_sha256=hashlib.sha256(img.path.read_bytes()).hexdigest()))
+        cap_lines = []
+        for i, sl in enumerate(caption):
+            row = rect.row + deck.rows + photo_rows + i
+            cap_lines.append((sl, x0, tpl.baseline(row)))
+            missing.extend(sl.missing)
+        if cap_lines:
+            first_row = rect.row + deck.rows + photo_rows
+            blocks.append(_display_block("caption", cap_lines, article.id,
+                                         Box(x0, tpl.row_top(first_row), iw, len(caption) * tpl.line_pitch)))
+
+    frames = _frames(rect, deck.rows, image_cols, image_rows)
+    if jump_to and frames:
+        last = frames[-1]
+        frames[-1] = Frame(last.column, last.row, last.rows - 1)  # the jump line's row
+    if continued_from and frames:
+        first = frames[0]
+        frames[0] = Frame(first.column, first.row + 1, first.rows - 1)  # the （上接） row
+        sl = setter.line(f"（上接第{continued_from}版）", "kai", tpl.body_size)
+        fx = tpl.column_x(first.column)
+        blocks.append(Block("jump", Box(fx, tpl.row_top(first.row), sl.width, tpl.line_pitch), article.id,
+                            (TextLine(sl.text, fx, tpl.baseline(first.row), sl.runs, sl.width),),
+                            link=continued_from))
+        missing.extend(sl.missing)
+    frames = [f for f in frames if f.rows > 0]
+    cols, rest_at, limit = balanced(frames, flow)
+    rest = flow[rest_at:]
+    if jump_to and not rest:
+        # the text fits after all: no jump needed, give the row back
+        frames = _frames(rect, deck.rows, image_cols, image_rows)
+        cols, rest_at, limit = balanced(frames, flow)
+        rest = flow[rest_at:]
+        jump_to = 0
+    chars = 0
+    for frame, col in zip(frames, cols):
+        fx = tpl.column_x(frame.column)
+        lines = []
+        for i, fl in enumerate(col):
+            if fl.kind == "blank" or fl.line is None:
+                continue
+            chars += len(fl.text)
+            baseline = tpl.baseline(frame.row + i)
+            if fl.kind == "subhead":
+                lines.append(TextLine(fl.text, fx + (tpl.column_width - fl.line.width) / 2, baseline,
+                                      fl.line.runs, fl.line.width, True))
+            else:
+                tl = fl.line
+                lines.append(TextLine(tl.text, fx, baseline, tl.runs, tl.measure, tl.last))
+        if lines:
+            box = Box(fx, tpl.row_top(frame.row), tpl.column_width, frame.rows * tpl.line_pitch)
+            blocks.append(Block("body", box, article.id, tuple(lines), column=frame.column))
+    if jump_to and frames:
+        last = frames[-1]
+        row = last.row + last.rows  # the reserved row
+        sl = setter.line(f"（下转第{jump_to}版）", "kai", tpl.body_size)
+        fx = tpl.column_x(last.column)
+        x = fx + tpl.column_width - sl.width
+        blocks.append(Block("jump", Box(x, tpl.row_top(row), sl.width, tpl.line_pitch), article.id,
+                            (TextLine(sl.text, x, tpl.baseline(row), sl.runs, sl.width),), link=jump_to))
+        missing.extend(sl.missing)
+    empty = max(0, min((f.rows for f in frames), default=0) - limit) if not rest else 0
+    return Composed(blocks, rest, empty, chars, missing)

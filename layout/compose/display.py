@@ -1,0 +1,81 @@
+"""Display lines: headlines, kickers, subheads, bylines, folios — set solid.
+
+`set_line` sets one line of text without justification (punctuation still
+adjusted: adjacent pairs and the GB line-end half width); `fit_headline`
+fits a headline to a width: one line, else two balanced lines broken at a
+legal break (never inside a word or number), else a smaller size. A `|` in
+the headline is a manual break and is honoured.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..text.breaks import BreakRules
+from ..text.paragraph import FontMeasure, Run, Segment, Settings, typeset_paragraph
+
+_SOLID = Settings(justify=False, orphans=False)
+_RULES = BreakRules()
+MANUAL_BREAK = "|"
+
+
+@dataclass(frozen=True)
+class SetLine:
+    text: str
+    runs: tuple[Run, ...]
+    width: float
+    size: float
+    missing: tuple[str, ...] = ()
+
+
+class Setter:
+    """Sets display lines with one font registry; remembers missing characters."""
+
+    def __init__(self, registry):
+        self.measure = FontMeasure(registry)
+
+    def line(self, text: str, role: str, size: float) -> SetLine:
+        if not text:
+            return SetLine("", (), 0.0, size)
+        result = typeset_paragraph([Segment(text, role, size)], 1e7, _SOLID, self.measure)
+        ln = result.lines[0]
+        return SetLine(ln.text, ln.runs, ln.width, size, tuple(result.missing))
+
+    def wrapped(self, text: str, role: str, size: float, width: float) -> list[SetLine]:
+        """Several solid lines no wider than `width` (kickers, subheads, bylines, captions)."""
+        result = typeset_paragraph([Segment(text, role, size)], width, Settings(justify=False, orphans=True),
+                                   self.measure)
+        return [SetLine(ln.text, ln.runs, ln.width, size, tuple(result.missing)) for ln in result.lines]
+
+    def headline(self, text: str, role: str, size: float, width: float, min_scale: float = 0.6) -> list[SetLine]:
+        """One line, or two balanced lines, at the largest size ≤ `size` that fits `width`."""
+        if MANUAL_BREAK in text:
+            parts = [p.strip() for p in text.split(MANUAL_BREAK) if p.strip()]
+            s = size
+            while True:
+                lines = [self.line(p, role, s) for p in parts]
+                if max(ln.width for ln in lines) <= width or s <= size * min_scale:
+                    return lines
+                s = round(s * 0.95, 2)
+        s = size
+        while True:
+            one = self.line(text, role, s)
+            if one.width <= width:
+                return [one]
+            two = self._balanced(text, role, s)
+            if two and max(ln.width for ln in two) <= width:
+                return two
+            if s <= size * min_scale:
+                return two or [one]
+            s = round(s * 0.95, 2)
+
+    def _balanced(self, text: str, role: str, size: float) -> list[SetLine] | None:
+        brk = _RULES.opportunities(text)
+        best = None
+        for k in range(1, len(text)):
+            if not brk[k]:
+                continue
+            a, b = self.line(text[:k].rstrip(), role, size), self.line(text[k:].lstrip(), role, size)
+            score = max(a.width, b.width)
+            if best is None or score < best[0] - 1e-6:
+                best = (score, [a, b])
+        return best[1] if best else None

@@ -1,0 +1,118 @@
+"""Page furniture: the front-page masthead (报头) and the folio (报眉) of other pages.
+
+Masthead: the paper's name large; the date with weekday and 农历 date, the
+issue number 第N期, 今日N版, the CN serial and 邮发代号; a double rule under it.
+Folio: 版次 (第02版) and 版名 at the outer edge, the paper's name, date and
+责任编辑 at the inner, over a rule (newspaper.md, "Page header").
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from lunardate import LunarDate
+
+from ..edition.model import Edition, Page
+from ..styles import PageTemplate
+from ..tree import Block, Box, Rule, TextLine
+from .display import SetLine, Setter
+
+WEEKDAYS = "一二三四五六日"
+STEMS = "甲乙丙丁戊己庚辛壬癸"
+BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
+LUNAR_MONTHS = ["正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊"]
+LUNAR_DAYS_TENS = ["初", "十", "廿", "三"]
+DIGITS = "〇一二三四五六七八九十"
+ASCENT = 0.88
+
+
+def chinese_date(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日 星期{WEEKDAYS[d.weekday()]}"
+
+
+def lunar_date(d: dt.date) -> str:
+    """农历 date, e.g. 农历乙巳年十月初九 (lunardate: the 1900–2099 tables)."""
+    ld = LunarDate.from_solar_date(d.year, d.month, d.day)
+    year = STEMS[(ld.year - 4) % 10] + BRANCHES[(ld.year - 4) % 12]
+    month = ("闰" if ld.isLeapMonth else "") + LUNAR_MONTHS[ld.month - 1] + "月"
+    day = ld.day
+    if day == 10:
+        dname = "初十"
+    elif day == 20:
+        dname = "二十"
+    elif day == 30:
+        dname = "三十"
+    else:
+        dname = LUNAR_DAYS_TENS[day // 10] + DIGITS[day % 10 if day % 10 else 10]
+    return f"农历{year}年{month}{dname}"
+
+
+def _line(sl: SetLine, x: float, baseline: float) -> TextLine:
+    return TextLine(sl.text, x, baseline, sl.runs, sl.width)
+
+
+def _block(kind: str, items: list[tuple[SetLine, float, float]], rules: list[Rule], box: Box) -> Block:
+    return Block(kind, box, "", tuple(_line(sl, x, y) for sl, x, y in items), tuple(rules))
+
+
+def masthead(edition: Edition, tpl: PageTemplate, setter: Setter) -> tuple[Block, list[str]]:
+    left, width = tpl.left, tpl.type_width
+    top = tpl.top
+    height = tpl.masthead_lines * tpl.line_pitch
+    items: list[tuple[SetLine, float, float]] = []
+    name_size = min(96.0, height * 0.55)
+    name = setter.line(edition.paper.name, "song-bold", name_size)
+    # a logotype is set with generous letter-spacing: spread the name to 1.25× its width
+    items.append((name, left + (width - name.width) / 2, top + ASCENT * name_size + 0.08 * height))
+    info_y = top + height - 1.2 * tpl.line_pitch
+    small = 10.5
+    d = edition.date
+    left_text = f"{chinese_date(d)}  {lunar_date(d)}"
+    total_pages = len(edition.pages)
+    right_bits = [f"第{edition.issue}期", f"今日{total_pages}版"]
+    if edition.paper.serial:
+        right_bits.append(f"国内统一连续出版物号 {edition.paper.serial}")
+    if edition.paper.postal_code:
+        right_bits.append(f"邮发代号 {edition.paper.postal_code}")
+    lt = setter.line(left_text, "hei", small)
+    rt = setter.line("  ".join(right_bits), "hei", small)
+    items.append((lt, left, info_y))
+    items.append((rt, left + width - rt.width, info_y))
+    if edition.paper.publisher:
+        pub = setter.line(f"{edition.paper.publisher}出版", "kai", small)
+        items.append((pub, left + (width - pub.width) / 2, info_y - 1.6 * small))
+    y_rule = top + height - 0.45 * tpl.line_pitch
+    rules = [Rule(left, y_rule, left + width, y_rule, 2.0),
+             Rule(left, y_rule + 3.0, left + width, y_rule + 3.0, 0.5)]
+    missing = [c for sl, _, _ in items for c in sl.missing]
+    return _block("masthead", items, rules, Box(left, top, width, height)), missing
+
+
+def page_label(tpl: PageTemplate, number: int) -> str:
+    return f"{tpl.page_label_prefix}{number:02d}"
+
+
+def folio(edition: Edition, page: Page, tpl: PageTemplate, setter: Setter) -> tuple[Block, list[str]]:
+    left, width = tpl.left, tpl.type_width
+    top = tpl.top
+    height = tpl.folio_lines * tpl.line_pitch
+    base = top + height - 0.9 * tpl.line_pitch
+    number = setter.line(f"第{page_label(tpl, page.number)}版", "hei", 14.0)
+    section = setter.line(page.section, "hei", 22.0)
+    info_bits = [edition.paper.name, chinese_date(edition.date)]
+    if page.editor:
+        info_bits.append(f"责任编辑：{page.editor}")
+    info = setter.line("  ".join(info_bits), "kai", 10.5)
+    items: list[tuple[SetLine, float, float]] = []
+    gap = 12.0
+    if page.number % 2 == 0:   # even page: folio at the left (outer) edge
+        items.append((number, left, base))
+        items.append((section, left + number.width + gap, base))
+        items.append((info, left + width - info.width, base))
+    else:
+        items.append((section, left + width - section.width, base))
+        items.append((number, left + width - section.width - gap - number.width, base))
+        items.append((info, left, base))
+    y_rule = top + height - 0.3 * tpl.line_pitch
+    rules = [Rule(left, y_rule, left + width, y_rule, 1.2)]
+    missing = [c for sl, _, _ in items for c in sl.missing]
+    return _block("folio", items, rules, Box(left, top, width, height)), missing

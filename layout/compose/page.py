@@ -1,0 +1,264 @@
+"""Compose an edition: every page's furniture, article blocks, rules and jumps.
+
+For each page: masthead (page 1) or folio; then the articles — placed where
+edition.yaml says, or automatically (`place.auto_place`) when no article of
+the page carries a placement — each composed into its rectangle
+(`article.compose_article`); column rules between articles; an article that
+does not fit either jumps (`continue_on`) to a later page, where its
+continuation is placed, or is overset (an error, or a red mark with
+`allow_overset`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..edition.model import Article, Edition, Origin, Page, Placement, Slot
+from ..fonts import FontRegistry, codepoint
+from ..problems import Problems
+from ..styles import PageTemplate
+from ..tree import ArticleEntry, Block, Box, EditionTree, Grid, PageTree, Rule, TextLine
+from .article import Composed, Rect, build_deck, compose_article, image_layout, needed_rows
+from .body import BodyFlow, FlowLine, body_flow
+from .display import Setter
+from .furniture import folio, masthead, page_label
+from .place import Item, auto_place
+
+RULE_WIDTH = 0.5
+
+
+@dataclass
+class _Piece:
+    """An article, or the continued part of one, to set on a page."""
+    article: Article
+    rank: str
+    flow: list[FlowLine]
+    origin: Origin
+    place: Placement | None
+    jump_to: int = 0
+    continued_from: int = 0
+
+
+@dataclass
+class _Pending:
+    pieces: dict[int, list[_Piece]] = field(default_factory=dict)
+
+
+def content_top_row(tpl: PageTemplate, number: int) -> int:
+    return (tpl.masthead_lines if number == 1 else tpl.folio_lines) + 1
+
+
+def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
+                    allow_overset: bool = False, progress=None) -> tuple[EditionTree | None, Problems]:
+    problems = Problems()
+    setter = Setter(registry)
+    flows: dict[str, BodyFlow] = {}
+    for article in edition.articles:
+        flows[article.id] = body_flow(article, tpl.column_width, tpl.body_size, registry, setter)
+    pending = _Pending()
+    pages: list[PageTree] = []
+    for page in edition.pages:
+        pieces = [_Piece(s.article, s.rank, flows[s.article.id].lines, s.origin, s.place, s.continue_on)
+                  for s in page.slots]
+        for s in page.slots:
+            if s.continue_on and s.continue_on < page.number:
+                problems.error("bad-jump", f"continue_on must name a later page than {page.number}",
+                               file=s.origin.file, line=s.origin.line, field=s.origin.field + ".continue_on",
+                               page=page.number, article=s.article.id)
+        pieces.extend(pending.pieces.pop(page.number, []))
+        pages.append(_compose_page(edition, page, pieces, tpl, setter, flows, pending, problems,
+                                   allow_overset))
+        if progress:
+            progress(len(pages), len(edition.pages))
+    for article in edition.articles:
+        flow = flows[article.id]
+        where = next(((p.number, s) for p in edition.pages for s in p.slots if s.article.id == article.id))
+        for ch in flow.missing:
+            problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)})", file=str(article.source),
+                           page=where[0], article=article.id)
+        for unit in flow.long_units:
+            problems.warning("long-unit", f"'{unit}' is longer than a column line and was broken by force",
+                             page=where[0], article=article.id)
+    tree = EditionTree(edition.slug, edition.paper.name, edition.paper.publisher, edition.date.isoformat(),
+                       edition.issue, tpl.name, tuple(pages),
+                       {f.psname: f.path.name for f in registry.faces.values()})
+    return tree, problems
+
+
+def _need_fn(pieces: list[_Piece], tpl: PageTemplate, setter: Setter):
+    cache: dict[tuple[int, int], int] = {}
+
+    def need(key: int, span: int) -> int:
+        if (key, span) not in cache:
+            pc = pieces[key]
+            width = tpl.span_width(span)
+            deck = build_deck(pc.article, pc.rank, width, tpl, setter, pc.continued_from)
+            img = None if pc.continued_from else next(
+                (b for b in pc.article.body if type(b).__name__ == "Image"), None)
+            icols, irows, _ = image_layout(img, span, tpl, setter)
+            extra = 1 if pc.continued_from else 0
+            flow = BodyFlow(pc.flow)
+            cache[(key, span)] = needed_rows(flow, deck.rows + extra, icols, irows, span)
+        return cache[(key, span)]
+
+    return need
+
+
+def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageTemplate, setter: Setter,
+                  flows: dict[str, BodyFlow], pending: _Pending, problems: Problems,
+                  allow_overset: bool) -> PageTree:
+    blocks: list[Block] = []
+    if page.number == 1:
+        furniture, missing = masthead(edition, tpl, setter)
+    else:
+        furniture, missing = folio(edition, page, tpl, setter)
+    for ch in dict.fromkeys(missing):
+        problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the page furniture",
+                       page=page.number)
+    blocks.append(furniture)
+    top = content_top_row(tpl, page.number)
+    rows = tpl.lines - top + 1
+    rects = _placements(page, pieces, tpl, setter, top, rows, problems)
+    auto = all(pc.place is None for pc in pieces) and bool(pieces)
+    entries: list[ArticleEntry] = []
+    taken: list[tuple[Rect, _Piece]] = []
+    for i, pc in enumerate(pieces):
+        rect = rects.get(i)
+        if rect is None:
+            continue
+        where = dict(file=pc.origin.file, line=pc.origin.line, page=page.number, article=pc.article.id)
+        clash = next((o for r, o in taken if _rect_overlap(r, rect)), None)
+        if clash is not None:
+            problems.error("overlap", f"placement overlaps article {clash.article.id}",
+                           field=pc.origin.field + ".place", **where)
+            continue
+        taken.append((rect, pc))
+        composed = compose_article(pc.article, pc.rank, rect, tpl, setter, pc.flow,
+                                   continued_from=pc.continued_from, jump_to=pc.jump_to,
+                                   edition_root=edition.root)
+        for ch in dict.fromkeys(composed.missing):
+            problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the headline deck",
+                           **where)
+        blocks.extend(composed.blocks)
+        box = Box(tpl.column_x(rect.column), tpl.row_top(rect.row), tpl.span_width(rect.span),
+                  rect.rows * tpl.line_pitch)
+        if pc.article.frame:
+            pad = tpl.gutter / 3
+            fb = Box(box.x - pad, box.y, box.w + 2 * pad, box.h)
+            blocks.append(Block("frame", fb, pc.article.id, rules=_rect_rules(fb)))
+        jumped = 0
+        if composed.rest:
+            if pc.jump_to and not pc.continued_from:
+                jumped = pc.jump_to
+                pending.pieces.setdefault(pc.jump_to, []).append(
+                    _Piece(pc.article, "normal", composed.rest, pc.origin,
+                           _slot_of(edition, pc.article).continue_place, 0, page.number))
+            else:
+                over_chars = sum(len(fl.text) for fl in composed.rest)
+                over_lines = len(composed.rest)
+                problems.error("overset", f"overset: {over_chars} characters, {over_lines} lines do not fit "
+                               f"in {rect.span} × {rect.rows} grid cells", field=pc.origin.field, **where)
+                if allow_overset:
+                    blocks.append(_overset_mark(box, over_lines, setter, pc.article.id))
+        elif composed.empty_rows > 2:
+            problems.warning("underset", f"underset: {composed.empty_rows} empty lines at the foot of each "
+                             "column", field=pc.origin.field, **where)
+        entries.append(ArticleEntry(pc.article.id, pc.article.headline.replace("|", ""), pc.article.kicker,
+                                    pc.article.subhead, pc.article.byline, box,
+                                    2 if pc.continued_from else 1, pc.continued_from, jumped,
+                                    composed.characters))
+    blocks.extend(_column_rules([r for r, _ in taken], tpl, top))
+    grid = Grid(tpl.columns, tpl.column_width, tpl.gutter, tpl.lines, tpl.line_pitch, tpl.left, tpl.top,
+                tpl.baseline(1))
+    return PageTree(page.number, page_label(tpl, page.number), page.section, page.editor, tpl.width,
+                    tpl.height, _bleed(tpl), tpl.crop_marks, grid, tuple(blocks), tuple(entries), auto)
+
+
+def _bleed(tpl: PageTemplate) -> float:
+    from ..units import mm
+    return mm(tpl.bleed_mm)
+
+
+def _slot_of(edition: Edition, article: Article) -> Slot:
+    return next(s for p in edition.pages for s in p.slots if s.article is article)
+
+
+def _placements(page: Page, pieces: list[_Piece], tpl: PageTemplate, setter: Setter, top: int, rows: int,
+                problems: Problems) -> dict[int, Rect]:
+    placed = [pc.place is not None for pc in pieces]
+    if not pieces:
+        return {}
+    if all(placed):
+        rects = {}
+        for i, pc in enumerate(pieces):
+            p = pc.place
+            rect = Rect(p.column, p.span, p.row, p.rows)
+            field = pc.origin.field + (".continue_place" if pc.continued_from else ".place")
+            where = dict(file=pc.origin.file, line=pc.origin.line, page=page.number, article=pc.article.id,
+                         field=field)
+            if p.span > tpl.columns:
+                problems.error("placement", f"span {p.span} is wider than the page's {tpl.columns} columns",
+                               **where)
+            elif p.column + p.span - 1 > tpl.columns or p.row + p.rows - 1 > tpl.lines:
+                problems.error("placement", f"placement runs off the page (columns 1–{tpl.columns}, "
+                               f"rows 1–{tpl.lines})", **where)
+            elif p.row < top:
+                problems.error("placement", f"placement covers the {'masthead' if page.number == 1 else 'folio'}"
+                               f" (content starts at row {top})", **where)
+            else:
+                rects[i] = rect
+        return rects
+    if any(placed):
+        for pc in pieces:
+            if pc.place is None:
+                what = "continue_place" if pc.continued_from else "place"
+                problems.error("placement", f"page {page.number} places some articles by hand: give this one a "
+                               f"'{what}' too (or remove every placement for automatic layout)",
+                               file=pc.origin.file, line=pc.origin.line, field=pc.origin.field,
+                               page=page.number, article=pc.article.id)
+        return {}
+    items = [Item(i, pc.rank) for i, pc in enumerate(pieces)]
+    rects = auto_place(items, tpl.columns, top, rows, _need_fn(pieces, tpl, setter))
+    if rects is None:
+        total = sum(len(pc.flow) for pc in pieces)
+        problems.error("overset", f"automatic layout cannot fit the page's {len(pieces)} articles "
+                       f"({total} body lines) without overset; move an article or add a jump",
+                       page=page.number)
+        return {}
+    return rects
+
+
+def _rect_overlap(a: Rect, b: Rect) -> bool:
+    return (a.column < b.column + b.span and b.column < a.column + a.span
+            and a.row < b.row + b.rows and b.row < a.row + a.rows)
+
+
+def _rect_rules(b: Box) -> tuple[Rule, ...]:
+    return (Rule(b.x, b.y, b.right, b.y, RULE_WIDTH), Rule(b.right, b.y, b.right, b.bottom, RULE_WIDTH),
+            Rule(b.x, b.bottom, b.right, b.bottom, RULE_WIDTH), Rule(b.x, b.y, b.x, b.bottom, RULE_WIDTH))
+
+
+def _column_rules(rects: list[Rect], tpl: PageTemplate, top: int) -> list[Block]:
+    """A thin rule in the gutter left of every block that does not start at column 1, and
+    one across the top of every block below another (newspaper.md: block layout with rules)."""
+    out = []
+    for r in rects:
+        y0 = tpl.row_top(r.row)
+        y1 = tpl.row_top(r.row + r.rows)
+        if r.column > 1:
+            x = tpl.column_x(r.column) - tpl.gutter / 2
+            out.append(Block("rule", Box(x, y0, 0, y1 - y0), rules=(Rule(x, y0 + 3, x, y1 - 3, RULE_WIDTH),)))
+        if r.row > top:
+            x0 = tpl.column_x(r.column)
+            x1 = x0 + tpl.span_width(r.span)
+            y = y0 + 1.0
+            out.append(Block("rule", Box(x0, y, x1 - x0, 0), rules=(Rule(x0, y, x1, y, RULE_WIDTH),)))
+    return out
+
+
+def _overset_mark(box: Box, lines: int, setter: Setter, article: str) -> Block:
+    sl = setter.line(f"超版 OVERSET +{lines}行", "hei", 9.0)
+    x = box.right - sl.width - 2
+    y = box.bottom - 4
+    mark = Box(x - 2, y - 11, sl.width + 4, 14)
+    return Block("overset", mark, article, (TextLine(sl.text, x, y, sl.runs, sl.width),),
+                 _rect_rules(mark), colour="red")

@@ -1,0 +1,117 @@
+"""Automatic placement of a page's articles as a modular layout.
+
+The algorithm, deterministic and exhaustive over a small space:
+
+1. Every article knows how many grid rows it needs at each span (its deck at
+   that width, its image, its body balanced over `span` columns).
+2. A layout is either *strips* — the page's columns cut into vertical strips
+   (each at least two columns wide), articles assigned to them in order, the
+   lead first, stacked top to bottom inside a strip — or a *lead band*: the
+   lead across the full width at the top, the rest in strips below it.
+3. Inside a strip every article gets the rows it needs; rows the strip has
+   left over are shared out evenly, so the strip is filled to the page foot
+   and rectangles tile the page with no gap wider than a gutter.
+4. A layout where a strip needs more rows than the page has is rejected (no
+   overset). Of the rest, the one with the least white is chosen: the cost is
+   the sum over articles of (extra rows)², plus a penalty when the lead is
+   not the largest block or a brief gets more area than a major story. Ties
+   keep the first layout in enumeration order, so the result is stable.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable
+
+from .article import Rect
+
+RANK_ORDER = {"lead": 0, "major": 1, "normal": 2, "brief": 3}
+
+
+@dataclass(frozen=True)
+class Item:
+    key: int          # index in the page's article list
+    rank: str
+
+
+def compositions(total: int, parts: int, minimum: int = 2) -> list[tuple[int, ...]]:
+    """Ordered ways to cut `total` columns into `parts` strips of at least `minimum`."""
+    if parts == 1:
+        return [(total,)] if total >= minimum else []
+    out = []
+    for first in range(minimum, total - minimum * (parts - 1) + 1):
+        out.extend((first,) + rest for rest in compositions(total - first, parts - 1, minimum))
+    return out
+
+
+def _groupings(n: int, k: int) -> list[tuple[int, ...]]:
+    """Ways to cut n items (in order) into k non-empty consecutive groups: group sizes."""
+    out = []
+    for cuts in itertools.combinations(range(1, n), k - 1):
+        bounds = (0,) + cuts + (n,)
+        out.append(tuple(bounds[i + 1] - bounds[i] for i in range(k)))
+    return out
+
+
+def _strips(items: list[Item], columns: int, first_column: int, row: int, rows: int,
+            need: Callable[[int, int], int]) -> list[tuple[float, dict[int, Rect]]]:
+    results = []
+    n = len(items)
+    if n == 0:
+        return [(0.0, {})]
+    for k in range(1, min(n, columns // 2) + 1):
+        for widths in compositions(columns, k):
+            for sizes in _groupings(n, k):
+                rects: dict[int, Rect] = {}
+                cost = 0.0
+                ok = True
+                col = first_column
+                idx = 0
+                for width, size in zip(widths, sizes):
+                    group = items[idx: idx + size]
+                    idx += size
+                    needs = [need(it.key, width) for it in group]
+                    spare = rows - sum(needs)
+                    if spare < 0:
+                        ok = False
+                        break
+                    extra = [spare // size + (1 if j < spare % size else 0) for j in range(size)]
+                    r = row
+                    for it, nd, ex in zip(group, needs, extra):
+                        rects[it.key] = Rect(col, width, r, nd + ex)
+                        r += nd + ex
+                        cost += ex * ex
+                    col += width
+                if ok:
+                    results.append((cost, rects))
+    return results
+
+
+def _rank_penalty(items: list[Item], rects: dict[int, Rect]) -> float:
+    penalty = 0.0
+    area = {k: r.span * r.rows for k, r in rects.items()}
+    for a in items:
+        for b in items:
+            if RANK_ORDER[a.rank] < RANK_ORDER[b.rank] and area[a.key] < area[b.key]:
+                penalty += 50.0 + (area[b.key] - area[a.key]) / 10
+    return penalty
+
+
+def auto_place(items: list[Item], columns: int, row: int, rows: int,
+               need: Callable[[int, int], int]) -> dict[int, Rect] | None:
+    """Rectangles for every item, or None when no layout holds them all."""
+    candidates: list[tuple[float, dict[int, Rect]]] = []
+    candidates.extend(_strips(items, columns, 1, row, rows, need))
+    if len(items) > 1 and items[0].rank == "lead":
+        lead_rows = need(items[0].key, columns)
+        below = rows - lead_rows
+        if below > 0:
+            for cost, rects in _strips(items[1:], columns, 1, row + lead_rows, below, need):
+                rects = {items[0].key: Rect(1, columns, row, lead_rows), **rects}
+                candidates.append((cost, rects))
+    best = None
+    for cost, rects in candidates:
+        total = cost + _rank_penalty(items, rects)
+        if best is None or total < best[0] - 1e-9:
+            best = (total, rects)
+    return best[1] if best else None

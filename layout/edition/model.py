@@ -1,0 +1,135 @@
+"""The edition model: what the loader produces and the typesetter consumes.
+
+Edition      the paper, the date, the template and the pages in order
+Page         number, section (版名), editor (责任编辑) and its article slots
+Slot         one article on one page: source, rank, optional placement, jump
+Article      front matter (kicker 引题, headline 主题, subhead 副题, byline,
+             dateline) and a body of blocks
+Paragraph / Subhead / Image   body blocks; a paragraph is a list of Spans
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RANKS = ("lead", "major", "normal", "brief")
+PUNCTUATION_STYLES = ("quanjiao", "kaiming", "banjiao")
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    spans: tuple[Span, ...]
+    line: int = 0            # line in the article file, for messages
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+
+@dataclass(frozen=True)
+class Subhead:
+    """A block section subhead (小标题), `## ` in the article file."""
+    text: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Image:
+    path: Path               # absolute path inside the edition folder
+    caption: str
+    line: int = 0
+
+
+Block = Paragraph | Subhead | Image
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str                  # the file's stem, unique in the edition
+    source: Path             # absolute path of the article file
+    headline: str
+    kicker: str = ""
+    subhead: str = ""
+    byline: str = ""
+    dateline: str = ""       # run-in at the start of the first paragraph (本报北京11月28日电)
+    short_headline: str = "" # repeated over a jump's continuation; defaults to the headline
+    vertical_headline: bool = False
+    frame: bool = False
+    punctuation: str = "quanjiao"
+    body: tuple[Block, ...] = ()
+
+    @property
+    def characters(self) -> int:
+        n = 0
+        for b in self.body:
+            n += len(b.text) if isinstance(b, (Paragraph, Subhead)) else len(b.caption)
+        return n
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A rectangle of grid cells; columns and rows are 1-based like a layout sheet."""
+    column: int
+    span: int
+    row: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was written, for messages: file, 1-based line, field path."""
+    file: str = ""
+    line: int = 0
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class Slot:
+    article: Article
+    rank: str = "normal"
+    place: Placement | None = None
+    continue_on: int = 0      # page number the overflow jumps to (0: no jump)
+    continue_place: Placement | None = None  # where the continuation goes on that page
+    origin: Origin = Origin()                # the slot in edition.yaml
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    section: str
+    editor: str = ""
+    slots: tuple[Slot, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    publisher: str = ""
+    serial: str = ""          # CN 刊号, e.g. CN 11-0000
+    postal_code: str = ""     # 邮发代号
+    price: str = ""
+    address: str = ""
+    printer: str = ""
+
+
+@dataclass(frozen=True)
+class Edition:
+    slug: str
+    root: Path                # the edition folder
+    paper: Paper
+    date: dt.date
+    issue: int
+    template: str
+    template_overrides: dict = field(default_factory=dict, hash=False, compare=False)
+    pages: tuple[Page, ...] = ()
+
+    @property
+    def articles(self) -> list[Article]:
+        return [s.article for p in self.pages for s in p.slots]

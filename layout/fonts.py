@@ -1,0 +1,137 @@
+"""Font registry: the shipped faces, their metrics, coverage and fallback chains.
+
+FontFace       one font file: PostScript name, advance widths per character (em)
+FontRegistry   faces by key, chains by role; resolves each character along a
+               chain; registers faces with reportlab (once per process)
+
+Metrics come from the font files (fonttools: cmap + hmtx), read once per
+file and cached by path and modification time — never "every hanzi is 1 em".
+Missing glyphs do not raise in reportlab (it draws an empty box), so coverage
+is checked here, before anything is drawn.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+
+
+class FontError(Exception):
+    """A font file or the font configuration is unusable."""
+
+
+@dataclass(frozen=True)
+class FontFace:
+    key: str                     # e.g. "song"
+    path: Path
+    psname: str                  # PostScript name (name ID 6): reportlab's key
+    widths: dict = field(repr=False, hash=False, compare=False)  # char -> advance in em
+
+    def has(self, char: str) -> bool:
+        return char in self.widths
+
+    def advance(self, char: str) -> float:
+        return self.widths[char]
+
+
+@functools.lru_cache(maxsize=64)
+def _read_face(path: str, mtime_ns: int) -> tuple[str, dict]:
+    from fontTools.ttLib import TTFont, TTLibError
+    try:
+        font = TTFont(path, lazy=True, fontNumber=0)
+        if "glyf" not in font:
+            raise FontError(f"{path}: not a TrueType-outline font (reportlab embeds glyf fonts only)")
+        upm = font["head"].unitsPerEm
+        hmtx = font["hmtx"].metrics
+        psname = font["name"].getDebugName(6) or Path(path).stem
+        widths = {chr(cp): hmtx[g][0] / upm for cp, g in font.getBestCmap().items()}
+        font.close()
+    except (TTLibError, OSError, KeyError) as exc:
+        raise FontError(f"{path}: cannot read font: {exc}") from exc
+    return psname, widths
+
+
+def load_face(key: str, path: Path) -> FontFace:
+    if not path.is_file():
+        raise FontError(f"font file not found: {path}")
+    psname, widths = _read_face(str(path), path.stat().st_mtime_ns)
+    return FontFace(key, path, psname, widths)
+
+
+class FontRegistry:
+    """Faces and chains from a fonts.yaml; pass one registry through a build."""
+
+    def __init__(self, config: Path | None = None):
+        config = config or FONTS_DIR / "fonts.yaml"
+        try:
+            data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise FontError(f"{config}: cannot read font configuration: {exc}") from exc
+        self.config = config
+        self.faces: dict[str, FontFace] = {}
+        names: dict[str, str] = {}
+        for key, spec in data["faces"].items():
+            face = load_face(key, (config.parent / spec["file"]).resolve())
+            # reportlab keys fonts by PostScript name: a clash silently draws the wrong font
+            if face.psname in names:
+                raise FontError(f"{face.path}: PostScript name {face.psname} is also used by "
+                                f"face '{names[face.psname]}'")
+            names[face.psname] = key
+            self.faces[key] = face
+        self.chains: dict[str, tuple[FontFace, ...]] = {}
+        for role, keys in data["chains"].items():
+            missing = [k for k in keys if k not in self.faces]
+            if missing:
+                raise FontError(f"{config}: chain '{role}' names unknown faces {missing}")
+            self.chains[role] = tuple(self.faces[k] for k in keys)
+        self._resolved: dict[tuple[str, str], FontFace | None] = {}
+        self._registered: set[str] = set()
+
+    def chain(self, role: str) -> tuple[FontFace, ...]:
+        try:
+            return self.chains[role]
+        except KeyError:
+            raise FontError(f"no font chain for role '{role}'") from None
+
+    def resolve(self, char: str, role: str) -> FontFace | None:
+        """The first face of the role's chain that has `char`, or None."""
+        key = (role, char)
+        try:
+            return self._resolved[key]
+        except KeyError:
+            pass
+        face = next((f for f in self.chain(role) if char in f.widths), None)
+        self._resolved[key] = face
+        return face
+
+    def missing(self, text: str, role: str) -> list[str]:
+        """Characters of `text` (in order, once each) that no face of the chain has."""
+        out: list[str] = []
+        for ch in dict.fromkeys(text):
+            if ch not in "\n" and self.resolve(ch, role) is None:
+                out.append(ch)
+        return out
+
+    def coverage(self, text: str, role: str) -> float:
+        chars = set(text)
+        return 1.0 if not chars else 1 - len(self.missing(text, role)) / len(chars)
+
+    def register(self, face: FontFace) -> str:
+        """Register with reportlab once per process; returns the name to draw with."""
+        if face.psname not in self._registered:
+            from reportlab.pdfbase import pdfmetrics
+            from reportlab.pdfbase.ttfonts import TTFont
+            try:
+                pdfmetrics.getFont(face.psname)
+            except KeyError:
+                pdfmetrics.registerFont(TTFont(face.psname, str(face.path)))
+            self._registered.add(face.psname)
+        return face.psname
+
+
+def codepoint(char: str) -> str:
+    return f"U+{ord(char):04X}"

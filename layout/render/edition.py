@@ -1,0 +1,144 @@
+"""The two products drawn from one layout tree.
+
+reader_pdf   the whole edition in one document: outline page → articles
+             (`01 要闻` → headline), page labels from the page numbers, /Lang
+             zh-CN, title/author/subject/keywords, DisplayDocTitle, and jump
+             lines linked to the continuation and back.
+print_pdf    one page for the press: TrimBox/BleedBox, CMYK/Gray only, K-only
+             overprinting black, and the PDF/X-1a markers (OutputIntent with
+             the registered condition, GTS_PDFXVersion, Trapped /False, XMP
+             metadata, a deterministic /ID). It is a PDF/X *candidate*: no
+             PDF/X validator runs offline.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from reportlab.pdfbase.pdfdoc import (PDFArray, PDFDictionary, PDFInfo, PDFName, PDFStream,
+                                      PDFString)
+
+from ..fonts import FontRegistry
+from ..tree import EditionTree, PageTree
+from .pdf import RenderOptions, page_geometry, render
+
+PDFX_VERSION = "PDF/X-1a:2001"
+OUTPUT_CONDITION = "IFRA26"   # ISO 12647-3 coldset newsprint, ICC registry name
+
+
+def _dest(article: str, part: int) -> str:
+    return f"a-{article}-{part}"
+
+
+def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str) -> bytes:
+    opts = replace(opts, mode="reader")
+
+    def on_page(c, page: PageTree) -> None:
+        index = tree.pages.index(page)
+        off, _, media_h = page_geometry(page)
+        key = f"p-{page.number}"
+        c.bookmarkPage(key)
+        c.addOutlineEntry(f"{page.label} {page.section}", key, level=0, closed=False)
+        for entry in page.articles:
+            dest = _dest(entry.id, entry.part)
+            c.bookmarkHorizontalAbsolute(dest, top=off + page.height - entry.box.y + 4, left=off + entry.box.x)
+            title = entry.headline + ("（续）" if entry.part > 1 else "")
+            c.addOutlineEntry(title, dest, level=1)
+        c.addPageLabel(index, prefix=page.label)
+        for block in page.blocks:
+            if block.kind == "jump" and block.link:
+                # 下转 links forward to part 2, 上接 back to part 1
+                target = _dest(block.article, 2 if block.lines[0].text.startswith("（下转") else 1)
+                b = block.box
+                rect = (off + b.x, off + page.height - b.bottom, off + b.right, off + page.height - b.y)
+                c.linkAbsolute("", target, rect, thickness=0)
+
+    data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page))
+    return data
+
+
+def _with_catalog(on_page):
+    done = []
+
+    def wrapped(c, page):
+        if not done:
+            c.setViewerPreference("DisplayDocTitle", "true")
+            c.showOutline()
+            done.append(True)
+        on_page(c, page)
+    return wrapped
+
+
+class _PdfxInfo(PDFInfo):
+    """reportlab's Info dictionary plus the PDF/X version key (pdfinfo reads it)."""
+
+    def format(self, document):
+        D = {"Title": PDFString(self.title), "Author": PDFString(self.author),
+             "Subject": PDFString(self.subject), "Keywords": PDFString(self.keywords),
+             "Creator": PDFString(self.creator), "Producer": PDFString(self.producer),
+             "Trapped": PDFName("False"), "GTS_PDFXVersion": PDFString(PDFX_VERSION)}
+        from reportlab.pdfbase.pdfdoc import PDFDate
+        D["CreationDate"] = D["ModDate"] = PDFDate(ts=document._timeStamp)
+        return PDFDictionary(D).format(document)
+
+
+def _xmp(title: str, date: dt.date | None) -> bytes:
+    stamp = (date or dt.date(2000, 1, 1)).isoformat() + "T00:00:00Z"
+    xml = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+    xmlns:pdfx="http://ns.adobe.com/pdfx/1.3/"
+    xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml_escape(title)}</rdf:li></rdf:Alt></dc:title>
+   <dc:format>application/pdf</dc:format>
+   <xmp:CreateDate>{stamp}</xmp:CreateDate>
+   <xmp:ModifyDate>{stamp}</xmp:ModifyDate>
+   <xmp:CreatorTool>banmian</xmp:CreatorTool>
+   <pdf:Producer>banmian (reportlab)</pdf:Producer>
+   <pdf:Trapped>False</pdf:Trapped>
+   <pdfx:GTS_PDFXVersion>{PDFX_VERSION}</pdfx:GTS_PDFXVersion>
+   <pdfxid:GTS_PDFXVersion>{PDFX_VERSION}</pdfxid:GTS_PDFXVersion>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+    return xml.encode("utf-8")
+
+
+def _xml_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: RenderOptions,
+              content_hash: str) -> bytes:
+    opts = replace(opts, mode="print")
+
+    def on_page(c, _page) -> None:
+        doc = c._doc
+        if getattr(doc, "_banmian_pdfx", False):
+            return
+        doc._banmian_pdfx = True
+        info = _PdfxInfo()
+        info.__dict__.update(doc.info.__dict__)
+        doc.info = info
+        catalog = doc.Catalog
+        intent = PDFDictionary({
+            "Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFX"),
+            "OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
+            "OutputCondition": PDFString("Coldset offset on newsprint (ISO 12647-3)"),
+            "RegistryName": PDFString("http://www.color.org"),
+            "Info": PDFString("IFRA26 — ISO 12647-3:2013 coldset newsprint")})
+        catalog.OutputIntents = PDFArray([intent])
+        stream = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
+                           _xmp(opts.title, opts.date), filters=[])
+        stream.__Comment__ = None
+        catalog.Metadata = doc.Reference(stream)
+        # reportlab's catalog writes only the keys it knows: teach it OutputIntents
+        catalog.__NoDefault__ = list(type(catalog).__NoDefault__) + ["OutputIntents"]
+        catalog.__Refs__ = catalog.__NoDefault__
+
+    return render(tree, [page], registry, opts, f"{content_hash}:{page.number}", on_page=on_page)

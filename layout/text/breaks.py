@@ -1,0 +1,55 @@
+"""Break opportunities between two characters (clreq GB-style level).
+
+A break between a and b is allowed if either is an ASCII space; otherwise it
+is forbidden when b may not start a line, a may not end a line, a and b are
+the two halves of —— or ……, or both are non-space ASCII (a Latin word, a
+number such as 1,234.5 / 12.5% / 10:30 / 2024-05-31, a URL: one unit);
+everything else (hanzi÷hanzi, hanzi÷Latin, ”÷“, ——÷hanzi …) is allowed.
+"""
+from __future__ import annotations
+
+from .classes import (ASCII_SPACE, MODEL_NO_END, MODEL_NO_START, NO_END, NO_START,
+                      UNSPLITTABLE_PAIRS)
+
+
+class BreakRules:
+    """The prohibited sets in use: `BreakRules()` for production, `.model()` for the test model."""
+
+    def __init__(self, no_start: frozenset = NO_START, no_end: frozenset = NO_END):
+        self.no_start = no_start
+        self.no_end = no_end
+
+    @classmethod
+    def model(cls) -> "BreakRules":
+        return cls(MODEL_NO_START, MODEL_NO_END)
+
+    def allowed(self, a: str, b: str) -> bool:
+        if a == ASCII_SPACE or b == ASCII_SPACE:
+            return True
+        if b in self.no_start or a in self.no_end:
+            return False
+        if a == b and a in UNSPLITTABLE_PAIRS:
+            return False
+        if a.isascii() and b.isascii():
+            return False
+        return True
+
+    def opportunities(self, chars: str) -> list[bool]:
+        """brk[i] is True when a line may break before chars[i]; brk[len] is True."""
+        n = len(chars)
+        out = [False] * (n + 1)
+        no_start, no_end = self.no_start, self.no_end
+        for i in range(1, n):
+            a, b = chars[i - 1], chars[i]
+            if a == " " or b == " ":
+                out[i] = True
+            elif b in no_start or a in no_end:
+                continue
+            elif a == b and a in UNSPLITTABLE_PAIRS:
+                continue
+            elif a < "\x80" and b < "\x80":
+                continue
+            else:
+                out[i] = True
+        out[n] = True
+        return out

@@ -1,0 +1,185 @@
+"""The layout tree: pages of positioned blocks, pure data, saved as layout.json.
+
+Coordinates are PostScript points with the origin at the top-left corner of
+the trim box and y growing downwards (as a layout sheet is read); the
+renderer converts to PDF's bottom-up space. Everything the renderer, the QA
+diff and the e-paper site need is here; nobody reaches back into the engine.
+
+TextLine   a line of glyph runs: its text, baseline, left x and runs
+Block      one kind of thing on the page (masthead, folio, kicker, headline,
+           subhead, byline, body, image, caption, jump, rule, overset) with its box
+PageTree   a page: size, grid, blocks, and its articles in reading order
+EditionTree the edition: paper, date, pages
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .text.paragraph import Run
+
+SCHEMA_VERSION = 1
+BLOCK_KINDS = ("masthead", "folio", "kicker", "headline", "subhead", "byline", "body", "image",
+               "caption", "jump", "rule", "frame", "overset")
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+    def overlaps(self, other: "Box", tolerance: float = 0.01) -> bool:
+        return (self.x < other.right - tolerance and other.x < self.right - tolerance
+                and self.y < other.bottom - tolerance and other.y < self.bottom - tolerance)
+
+    def to_json(self) -> list[float]:
+        return [round(self.x, 3), round(self.y, 3), round(self.w, 3), round(self.h, 3)]
+
+
+@dataclass(frozen=True)
+class TextLine:
+    text: str
+    x: float                 # left edge of the line's measure
+    baseline: float
+    runs: tuple[Run, ...]    # run x is relative to the line's x
+    measure: float = 0.0
+    last: bool = True        # a paragraph's last line (set solid), or a display line
+    vertical: bool = False   # 竖排: runs hold one glyph each, x/baseline absolute per glyph
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "x": round(self.x, 3), "baseline": round(self.baseline, 3),
+                "measure": round(self.measure, 3), "last": self.last,
+                **({"vertical": True} if self.vertical else {}),
+                "runs": [r.to_json() for r in self.runs]}
+
+
+@dataclass(frozen=True)
+class Rule:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    width: float = 0.5
+
+    def to_json(self) -> list[float]:
+        return [round(v, 3) for v in (self.x0, self.y0, self.x1, self.y1, self.width)]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    box: Box
+    article: str = ""                      # article id, "" for page furniture
+    lines: tuple[TextLine, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    image: str = ""                        # path relative to the edition folder
+    image_sha256: str = ""
+    colour: str = "K"                      # "K" = 100 % black; "red" for proof marks
+    link: int = 0                          # jump blocks: the page they link to
+    column: int = 0                        # body blocks: 1-based grid column
+
+    def to_json(self) -> dict:
+        out: dict = {"kind": self.kind, "box": self.box.to_json()}
+        if self.article:
+            out["article"] = self.article
+        if self.column:
+            out["column"] = self.column
+        if self.lines:
+            out["lines"] = [ln.to_json() for ln in self.lines]
+        if self.rules:
+            out["rules"] = [r.to_json() for r in self.rules]
+        if self.image:
+            out["image"] = self.image
+            out["image_sha256"] = self.image_sha256
+        if self.colour != "K":
+            out["colour"] = self.colour
+        if self.link:
+            out["link"] = self.link
+        return out
+
+
+@dataclass(frozen=True)
+class ArticleEntry:
+    """An article (or the continued part of one) on a page, in reading order."""
+    id: str
+    headline: str
+    kicker: str = ""
+    subhead: str = ""
+    byline: str = ""
+    box: Box = Box(0, 0, 0, 0)
+    part: int = 1              # 2 for the continuation of a jump
+    continued_from: int = 0    # page number
+    continued_on: int = 0      # page number
+    characters: int = 0        # body characters set in this part
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "headline": self.headline, "kicker": self.kicker,
+                "subhead": self.subhead, "byline": self.byline, "box": self.box.to_json(),
+                "part": self.part, "continued_from": self.continued_from,
+                "continued_on": self.continued_on, "characters": self.characters}
+
+
+@dataclass(frozen=True)
+class Grid:
+    columns: int
+    column_width: float
+    gutter: float
+    lines: int
+    line_pitch: float
+    left: float
+    top: float
+    first_baseline: float     # baseline of grid row 1
+
+    def to_json(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class PageTree:
+    number: int
+    label: str                # page label, e.g. "01" or "A01"
+    section: str
+    editor: str
+    width: float
+    height: float
+    bleed: float
+    crop_marks: bool
+    grid: Grid
+    blocks: tuple[Block, ...]
+    articles: tuple[ArticleEntry, ...]
+    auto_placed: bool = False
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "label": self.label, "section": self.section,
+                "editor": self.editor, "width": round(self.width, 3), "height": round(self.height, 3),
+                "bleed": round(self.bleed, 3), "crop_marks": self.crop_marks,
+                "auto_placed": self.auto_placed, "grid": self.grid.to_json(),
+                "articles": [a.to_json() for a in self.articles],
+                "blocks": [b.to_json() for b in self.blocks]}
+
+
+@dataclass(frozen=True)
+class EditionTree:
+    slug: str
+    paper: str
+    publisher: str
+    date: str                 # ISO date
+    issue: int
+    template: str
+    pages: tuple[PageTree, ...]
+    fonts: dict = field(default_factory=dict)   # PostScript name -> file name
+
+    def to_json(self) -> dict:
+        return {"schema": SCHEMA_VERSION, "slug": self.slug, "paper": self.paper,
+                "publisher": self.publisher, "date": self.date, "issue": self.issue,
+                "template": self.template, "fonts": dict(sorted(self.fonts.items())),
+                "pages": [p.to_json() for p in self.pages]}
