@@ -78,7 +78,7 @@ def image_layout(image: Image | None, span: int, tpl: PageTemplate, setter: Sett
     """(image columns, image rows incl. caption, caption lines) for the article's image."""
     if image is None:
         return 0, 0, []
-    cols = span if span <= 2 else max(2, (span * 2 + 2) // 3)
+    cols = span if span <= 2 else max(2, (span + 1) // 2)
     width = tpl.span_width(cols)
     w, h = image_size(image)
     rows = max(3, round(width * h / w / tpl.line_pitch))
@@ -128,6 +128,35 @@ def _display_block(kind: str, lines: list[tuple[SetLine, float, float]], article
                  tuple(TextLine(sl.text, x, y, sl.runs, sl.width) for sl, x, y in lines))
 
 
+@dataclass
+class _Fit:
+    deck_rows: int
+    frames: list[Frame]
+    cols: list[list[FlowLine]]
+    rest: list[FlowLine]
+    limit: int
+    jump_to: int
+
+
+def _fit(rect: Rect, deck_rows: int, image_cols: int, image_rows: int, flow: list[FlowLine],
+         continued_from: int, jump_to: int) -> _Fit:
+    """Pour the body into the block's column frames below a deck of `deck_rows`."""
+    for jump in ((jump_to, 0) if jump_to else (0,)):
+        frames = _frames(rect, deck_rows, image_cols, image_rows)
+        if jump and frames:
+            last = frames[-1]
+            frames[-1] = Frame(last.column, last.row, last.rows - 1)  # the （下转） row
+        if continued_from and frames:
+            first = frames[0]
+            frames[0] = Frame(first.column, first.row + 1, first.rows - 1)  # the （上接） row
+        frames = [f for f in frames if f.rows > 0]
+        cols, rest_at, limit = balanced(frames, flow)
+        if jump and rest_at >= len(flow):
+            continue  # the text fits after all: no jump needed, give the row back
+        return _Fit(deck_rows, frames, cols, flow[rest_at:], limit, jump)
+    return _Fit(deck_rows, frames, cols, flow[rest_at:], limit, 0)
+
+
 def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, setter: Setter,
                     flow: list[FlowLine], *, continued_from: int = 0, jump_to: int = 0,
                     edition_root=None) -> Composed:
@@ -135,12 +164,23 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     width = tpl.span_width(rect.span)
     top = tpl.row_top(rect.row)
     deck = build_deck(article, rank, width, tpl, setter, continued_from)
+    img = next((b for b in article.body if isinstance(b, Image)), None) if not continued_from else None
+    image_cols, image_rows, caption = image_layout(img, rect.span, tpl, setter)
+    fit = _fit(rect, deck.rows, image_cols, image_rows, flow, continued_from, jump_to)
+    empty = max(0, min((f.rows for f in fit.frames), default=0) - fit.limit) if not fit.rest else 0
+    if empty and not continued_from:
+        # rows the body leaves free go to the deck (more air round the headline) rather
+        # than white at the foot of every column; the deck at most doubles
+        grow = min(empty, max(2, deck.rows))
+        fit = _fit(rect, deck.rows + grow, image_cols, image_rows, flow, continued_from, jump_to)
+        empty -= grow
+    deck_rows, jump_to = fit.deck_rows, fit.jump_to
     blocks: list[Block] = []
     missing = list(deck.missing)
 
-    # the deck, centred, whole grid lines
+    # the deck, centred in its whole grid lines
     height = sum(d.gap_before + d.line.size for d in deck.lines)
-    y = top + (deck.rows * tpl.line_pitch - height) / 2
+    y = top + (deck_rows * tpl.line_pitch - height) / 2
     by_kind: dict[str, list] = {}
     for d in deck.lines:
         y += d.gap_before
@@ -156,49 +196,26 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
             blocks.append(_display_block(kind, items, article.id, box))
 
     # the image and its caption, at the top of the first columns
-    img = next((b for b in article.body if isinstance(b, Image)), None) if not continued_from else None
-    image_cols, image_rows, caption = image_layout(img, rect.span, tpl, setter)
     if img is not None:
         iw = tpl.span_width(image_cols)
-        itop = tpl.row_top(rect.row + deck.rows)
+        itop = tpl.row_top(rect.row + deck_rows)
         photo_rows = image_rows - len(caption) - 1
         rel = img.path.relative_to(edition_root) if edition_root else img.path
         blocks.append(Block("image", Box(x0, itop, iw, photo_rows * tpl.line_pitch), article.id,
                             image=str(rel), image_sha256=hashlib.sha256(img.path.read_bytes()).hexdigest()))
-        cap_lines = []
-        for i, sl in enumerate(caption):
-            row = rect.row + deck.rows + photo_rows + i
-            cap_lines.append((sl, x0, tpl.baseline(row)))
-            missing.extend(sl.missing)
+        first_row = rect.row + deck_rows + photo_rows
+        cap_lines = [(sl, x0, tpl.baseline(first_row + i)) for i, sl in enumerate(caption)]
+        missing.extend(c for sl in caption for c in sl.missing)
         if cap_lines:
-            first_row = rect.row + deck.rows + photo_rows
             blocks.append(_display_block("caption", cap_lines, article.id,
                                          Box(x0, tpl.row_top(first_row), iw, len(caption) * tpl.line_pitch)))
 
-    frames = _frames(rect, deck.rows, image_cols, image_rows)
-    if jump_to and frames:
-        last = frames[-1]
-        frames[-1] = Frame(last.column, last.row, last.rows - 1)  # the jump line's row
-    if continued_from and frames:
-        first = frames[0]
-        frames[0] = Frame(first.column, first.row + 1, first.rows - 1)  # the （上接） row
-        sl = setter.line(f"（上接第{continued_from}版）", "kai", tpl.body_size)
-        fx = tpl.column_x(first.column)
-        blocks.append(Block("jump", Box(fx, tpl.row_top(first.row), sl.width, tpl.line_pitch), article.id,
-                            (TextLine(sl.text, fx, tpl.baseline(first.row), sl.runs, sl.width),),
-                            link=continued_from))
-        missing.extend(sl.missing)
-    frames = [f for f in frames if f.rows > 0]
-    cols, rest_at, limit = balanced(frames, flow)
-    rest = flow[rest_at:]
-    if jump_to and not rest:
-        # the text fits after all: no jump needed, give the row back
-        frames = _frames(rect, deck.rows, image_cols, image_rows)
-        cols, rest_at, limit = balanced(frames, flow)
-        rest = flow[rest_at:]
-        jump_to = 0
+    if continued_from and fit.frames:
+        first = fit.frames[0]
+        blocks.append(_jump_line(f"（上接第{continued_from}版）", first.column, first.row - 1, False,
+                                 continued_from, article.id, tpl, setter, missing))
     chars = 0
-    for frame, col in zip(frames, cols):
+    for frame, col in zip(fit.frames, fit.cols):
         fx = tpl.column_x(frame.column)
         lines = []
         for i, fl in enumerate(col):
@@ -215,14 +232,19 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
         if lines:
             box = Box(fx, tpl.row_top(frame.row), tpl.column_width, frame.rows * tpl.line_pitch)
             blocks.append(Block("body", box, article.id, tuple(lines), column=frame.column))
-    if jump_to and frames:
-        last = frames[-1]
-        row = last.row + last.rows  # the reserved row
-        sl = setter.line(f"（下转第{jump_to}版）", "kai", tpl.body_size)
-        fx = tpl.column_x(last.column)
-        x = fx + tpl.column_width - sl.width
-        blocks.append(Block("jump", Box(x, tpl.row_top(row), sl.width, tpl.line_pitch), article.id,
-                            (TextLine(sl.text, x, tpl.baseline(row), sl.runs, sl.width),), link=jump_to))
-        missing.extend(sl.missing)
-    empty = max(0, min((f.rows for f in frames), default=0) - limit) if not rest else 0
-    return Composed(blocks, rest, empty, chars, missing)
+    if jump_to and fit.frames:
+        last = fit.frames[-1]
+        blocks.append(_jump_line(f"（下转第{jump_to}版）", last.column, last.row + last.rows, True,
+                                 jump_to, article.id, tpl, setter, missing))
+    return Composed(blocks, fit.rest, empty, chars, missing)
+
+
+def _jump_line(text: str, column: int, row: int, flush_right: bool, link: int, article: str,
+               tpl: PageTemplate, setter: Setter, missing: list[str]) -> Block:
+    """A jump line (下转/上接) in 楷体 on its own grid row, linked to the other part."""
+    sl = setter.line(text, "kai", tpl.body_size)
+    missing.extend(sl.missing)
+    fx = tpl.column_x(column)
+    x = fx + tpl.column_width - sl.width if flush_right else fx
+    return Block("jump", Box(x, tpl.row_top(row), sl.width, tpl.line_pitch), article,
+                 (TextLine(sl.text, x, tpl.baseline(row), sl.runs, sl.width),), link=link)

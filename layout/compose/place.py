@@ -13,9 +13,11 @@ The algorithm, deterministic and exhaustive over a small space:
    and rectangles tile the page with no gap wider than a gutter.
 4. A layout where a strip needs more rows than the page has is rejected (no
    overset). Of the rest, the one with the least white is chosen: the cost is
-   the sum over articles of (extra rows)², plus a penalty when the lead is
-   not the largest block or a brief gets more area than a major story. Ties
-   keep the first layout in enumeration order, so the result is stable.
+   the sum over articles of (extra rows)², plus penalties for what a page
+   editor would not do: a lead narrower than half the page or smaller than
+   another block, a brief larger than a major story, a non-lead article
+   running across the whole page. Ties keep the first layout in enumeration
+   order, so the result is stable.
 """
 from __future__ import annotations
 
@@ -87,9 +89,17 @@ def _strips(items: list[Item], columns: int, first_column: int, row: int, rows: 
     return results
 
 
-def _rank_penalty(items: list[Item], rects: dict[int, Rect]) -> float:
+def _rank_penalty(items: list[Item], rects: dict[int, Rect], columns: int) -> float:
+    """Newspaper taste: the lead is the largest block and at least half the page wide;
+    a brief never outgrows a major story; only the lead runs across the whole page."""
     penalty = 0.0
     area = {k: r.span * r.rows for k, r in rects.items()}
+    for it in items:
+        span = rects[it.key].span
+        if it.rank == "lead" and 2 * span < columns:
+            penalty += 400.0
+        if it.rank != "lead" and span == columns:
+            penalty += 60.0
     for a in items:
         for b in items:
             if RANK_ORDER[a.rank] < RANK_ORDER[b.rank] and area[a.key] < area[b.key]:
@@ -97,21 +107,48 @@ def _rank_penalty(items: list[Item], rects: dict[int, Rect]) -> float:
     return penalty
 
 
+def _lead_corner(items: list[Item], columns: int, row: int, rows: int,
+                 need: Callable[[int, int], int]) -> list[tuple[float, dict[int, Rect]]]:
+    """The lead in the top-left corner, `span` columns wide; the next articles in strips
+    to its right (as tall as the lead), the rest in strips below both."""
+    lead, rest = items[0], items[1:]
+    out = []
+    for span in range((columns + 1) // 2, columns + 1):
+        base = need(lead.key, span)
+        right_cols = columns - span
+        for extra in ((0,) if right_cols == 0 else (0, 4, 8, 12, 16, 24)):
+            height = base + extra
+            below = rows - height
+            if below < 0:
+                continue
+            splits = [0] if right_cols < 2 else range(0, len(rest) + 1)
+            for m in splits:
+                right, under = rest[:m], rest[m:]
+                if (under and below == 0) or (not under and below > 0):
+                    continue
+                lefts = _strips(right, right_cols, span + 1, row, height, need) if right else [(0.0, {})]
+                if right and not lefts:
+                    continue
+                unders = _strips(under, columns, 1, row + height, below, need) if under else [(0.0, {})]
+                if not right and right_cols:
+                    continue  # the corner beside the lead would stay empty
+                for c1, r1 in lefts:
+                    for c2, r2 in unders:
+                        rects = {lead.key: Rect(1, span, row, height), **r1, **r2}
+                        out.append((c1 + c2 + (extra * extra if not right else 0), rects))
+    return out
+
+
 def auto_place(items: list[Item], columns: int, row: int, rows: int,
                need: Callable[[int, int], int]) -> dict[int, Rect] | None:
     """Rectangles for every item, or None when no layout holds them all."""
     candidates: list[tuple[float, dict[int, Rect]]] = []
     candidates.extend(_strips(items, columns, 1, row, rows, need))
-    if len(items) > 1 and items[0].rank == "lead":
-        lead_rows = need(items[0].key, columns)
-        below = rows - lead_rows
-        if below > 0:
-            for cost, rects in _strips(items[1:], columns, 1, row + lead_rows, below, need):
-                rects = {items[0].key: Rect(1, columns, row, lead_rows), **rects}
-                candidates.append((cost, rects))
+    if len(items) > 1:  # the page's first article is its top story, lead or not
+        candidates.extend(_lead_corner(items, columns, row, rows, need))
     best = None
     for cost, rects in candidates:
-        total = cost + _rank_penalty(items, rects)
+        total = cost + _rank_penalty(items, rects, columns)
         if best is None or total < best[0] - 1e-9:
             best = (total, rects)
     return best[1] if best else None

@@ -4,7 +4,9 @@
 - Control characters and zero-width characters are stripped (they break
   measurement and text search) — counted.
 - ASCII , : ; ! ? ( ) between Chinese characters become their full-width
-  forms ，：；！？（） (GB/T 15834 uses full-width marks in Chinese text).
+  forms ，：；！？（） (GB/T 15834 uses full-width marks in Chinese text), and
+  an ASCII full stop after a Chinese character becomes 。 (a decimal point
+  sits between digits, never after a hanzi).
 - Straight quotes around Chinese text become “ ” and ‘ ’.
 
 Every conversion is counted so the loader can warn per article: silent
@@ -23,10 +25,10 @@ _CJK_CLASS = f"[{_CJK}]"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _STRIP = re.compile(f"[{_ZERO_WIDTH}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）", ".": "。"}
 # a mark between Chinese characters (spaces around it are swallowed); a
 # sentence mark may also end the text
-_BETWEEN = re.compile(rf"(?<={_CJK_CLASS}) *([,:;!?]) *(?={_CJK_CLASS}|$)")
+_BETWEEN = re.compile(rf"(?<={_CJK_CLASS}) *([,:;!?.]) *(?={_CJK_CLASS}|$)")
 _OPEN = re.compile(rf"(?:(?<={_CJK_CLASS})|^) *\((?=[^()]*{_CJK_CLASS}[^()]*\))")
 _CLOSE = re.compile(rf"(?<=（)([^()（）]*?)\) *")
 _DQUOTE = re.compile(rf'"([^"\n]*{_CJK_CLASS}[^"\n]*)"')
