@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib.utils import ImageReader, TimeStamp
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from ..fonts import FontRegistry
@@ -142,14 +143,37 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
                     if run.tracking != state["track"]:
                         t.setCharSpace(run.tracking)
                         state["track"] = run.tracking
-                    t.setTextOrigin(off + line.x + run.x, Y(line.baseline))
-                    t.textOut(run.text)
+                    _draw_run(c, t, run, names.get(run.font, run.font), off + line.x + run.x,
+                              Y(line.baseline))
             c.drawText(t)
         if colour_red:
             black(c)
     if page.crop_marks:
         _crop_marks(c, page, off, print_mode)
     c.showPage()
+
+
+def _draw_run(c: Canvas, t, run, fontname: str, x: float, y: float) -> None:
+    """Draw a run as one string per font subset, each at its own origin.
+
+    reportlab embeds a TrueType font as 256-glyph subsets and switches subset
+    (Tf) inside a string; character spacing (Tc) after the last glyph before a
+    switch is applied by renderers but dropped by some text extractors
+    (pdfminer), which would then see glyphs where they are not. Placing every
+    subset piece explicitly keeps positions exact for every reader."""
+    font = pdfmetrics.getFont(fontname)
+    pieces = font.splitString(run.text, c._doc) if getattr(font, "_dynamicFont", False) else [(0, run.text)]
+    if len(pieces) == 1:
+        t.setTextOrigin(x, y)
+        t.textOut(run.text)
+        return
+    i = 0
+    for _subset, data in pieces:
+        piece = run.text[i:i + len(data)]
+        t.setTextOrigin(x, y)
+        t.textOut(piece)
+        x += pdfmetrics.stringWidth(piece, fontname, run.size) + run.tracking * len(piece)
+        i += len(data)
 
 
 def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, Y,
