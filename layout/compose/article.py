@@ -21,6 +21,7 @@ from .display import SetLine, Setter
 
 ASCENT = 0.88       # baseline below the em-box top (CJK ideographic em box)
 CAPTION_SIZE = 8.0  # 小六-ish; above the 6 pt print minimum
+JUMP_SIZE = 8.0     # jump lines are set smaller than the body (newspaper.md)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
 def _jump_line(text: str, column: int, row: int, flush_right: bool, link: int, article: str,
                tpl: PageTemplate, setter: Setter, missing: list[str]) -> Block:
     """A jump line (下转/上接) in 楷体 on its own grid row, linked to the other part."""
-    sl = setter.line(text, "kai", tpl.body_size)
+    sl = setter.line(text, "kai", JUMP_SIZE)
     missing.extend(sl.missing)
     fx = tpl.column_x(column)
     x = fx + tpl.column_width - sl.width if flush_right else fx

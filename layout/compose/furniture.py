@@ -33,7 +33,9 @@ def lunar_date(d: dt.date) -> str:
     """农历 date, e.g. 农历乙巳年十月初九 (lunardate: the 1900–2099 tables)."""
     ld = LunarDate.from_solar_date(d.year, d.month, d.day)
     year = STEMS[(ld.year - 4) % 10] + BRANCHES[(ld.year - 4) % 12]
-    month = ("闰" if ld.isLeapMonth else "") + LUNAR_MONTHS[ld.month - 1] + "月"
+    leap = getattr(ld, "is_leap_month", None)
+    leap = ld.isLeapMonth if leap is None else leap
+    month = ("闰" if leap else "") + LUNAR_MONTHS[ld.month - 1] + "月"
     day = ld.day
     if day == 10:
         dname = "初十"

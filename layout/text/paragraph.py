@@ -122,6 +122,10 @@ class _Items:
     stretch: list   # may the gap after item i be stretched when justifying?
 
 
+def _is_mark(ch: str) -> bool:
+    return ch in CLOSING or ch in OPENING
+
+
 def _items(segments: list[Segment], measure_fn, s: Settings, missing: list[str]) -> _Items:
     chars = "".join(seg.text for seg in segments)
     n = len(chars)
@@ -160,7 +164,7 @@ def _items(segments: list[Segment], measure_fn, s: Settings, missing: list[str])
         # squeezing (clreq #h-adjustment_of_adjacent_punctuation_marks).
         for k in range(n - 1):
             a, b = chars[k], chars[k + 1]
-            if not (full[k] and full[k + 1]):
+            if not (full[k] and full[k + 1]) or not _is_mark(a) or not _is_mark(b):
                 continue
             if a in CLOSING:
                 if tr[k] == 0.0:

@@ -1,0 +1,136 @@
+"""`banmian build` end to end: the sample edition, failed builds, determinism, the CLI."""
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from layout.build import build_edition
+
+from .conftest import ROOT, SAMPLE
+
+
+def _fonts_of(reader: PdfReader) -> dict[str, bool]:
+    """BaseFont -> embedded?, for every font of every page (resources and the preamble)."""
+    fonts = {}
+    for page in reader.pages:
+        res = page["/Resources"]
+        for _, ref in (res.get("/Font") or {}).items():
+            font = ref.get_object()
+            desc = font.get("/FontDescriptor")
+            desc = desc.get_object() if desc is not None else {}
+            fonts[str(font["/BaseFont"])] = any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return fonts
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_the_sample_builds_into_one_edition_pdf_with_every_page(sample_build):
+    out = sample_build.out_dir
+    assert out.name == "qinghe-ribao"
+    reader = PdfReader(out / "qinghe-ribao.pdf")
+    assert len(reader.pages) == 4
+    assert (out / "layout.json").is_file() and (out / "report.json").is_file()
+    assert sorted(p.name for p in (out / "print").iterdir()) == ["01.pdf", "02.pdf", "03.pdf", "04.pdf"]
+
+
+def test_every_font_in_every_pdf_is_embedded(sample_build):
+    out = sample_build.out_dir
+    for pdf in [out / "qinghe-ribao.pdf", *sorted((out / "print").glob("*.pdf"))]:
+        fonts = _fonts_of(PdfReader(pdf))
+        assert fonts and all(fonts.values()), (pdf.name, fonts)
+        assert not any("Helvetica" in name for name in fonts)
+        assert b"Helvetica" not in pdf.read_bytes()
+
+
+def test_every_headline_is_in_the_extracted_text(sample_build):
+    reader = PdfReader(sample_build.out_dir / "qinghe-ribao.pdf")
+    text = _flat("".join(page.extract_text() for page in reader.pages))
+    for article in sample_build.edition.articles:
+        assert _flat(article.headline.replace("|", "")) in text, article.headline
+
+
+def test_the_report_lists_the_runs_problems(sample_build):
+    import json
+    report = json.loads((sample_build.out_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["ok"] is True and report["errors"] == 0
+    assert any(p["kind"] == "copy-cleanup" and p["article"] == "nightlife" for p in report["problems"])
+
+
+def test_two_builds_in_different_folders_are_byte_identical(sample_build, tmp_path, edition_copy):
+    copy = edition_copy(SAMPLE)
+    again = build_edition(copy, tmp_path / "again")
+    assert again.ok
+    for rel in ["qinghe-ribao.pdf", "layout.json", "print/01.pdf", "print/04.pdf"]:
+        a = (sample_build.out_dir / rel).read_bytes()
+        b = (again.out_dir / rel).read_bytes()
+        assert hashlib.sha256(a).hexdigest() == hashlib.sha256(b).hexdigest(), rel
+
+
+def test_a_failed_build_leaves_the_last_good_pdf_untouched(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    out = tmp_path / "out"
+    assert build_edition(folder, out).ok
+    pdf = out / "mini" / "mini.pdf"
+    before = pdf.read_bytes()
+    (folder / "articles" / "b.md").write_text("---\nheadline: ''\n---\n正文。\n", encoding="utf-8")
+    result = build_edition(folder, out)
+    assert not result.ok
+    assert pdf.read_bytes() == before
+    assert not list((out / "mini").glob(".*.tmp")), "no temporary files are left behind"
+
+
+def test_a_character_no_font_has_fails_the_build_naming_it(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    path = folder / "articles" / "c.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n生僻字𪚥在此。\n", encoding="utf-8")
+    result = build_edition(folder, tmp_path)
+    (err,) = [p for p in result.problems.errors if p.kind == "missing-glyph"]
+    assert "U+2A6A5" in err.message and err.article == "c" and err.page == 2
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "layout", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_the_cli_prints_every_problem_as_file_line_field_message_without_traceback(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    ed = folder / "edition.yaml"
+    ed.write_text(ed.read_text(encoding="utf-8").replace("issue: 101", "issue: hundred")
+                  .replace("articles/c.md", "articles/gone.md"), encoding="utf-8")
+    proc = run_cli("build", str(folder), "-o", str(tmp_path), "-q")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ": error: " in ln]
+    assert len(lines) == 2
+    assert any(re.match(r".*edition\.yaml:3: issue: error: expected a whole number", ln) for ln in lines)
+    assert any(re.match(r".*edition\.yaml:17: pages\[1\]\.articles\[0\]\.source: error: file not found", ln)
+               for ln in lines)
+
+
+def test_the_cli_exits_2_when_it_cannot_run(tmp_path):
+    proc = run_cli("build", str(tmp_path / "nowhere"), "-o", str(tmp_path))
+    assert proc.returncode == 2 and "not an edition folder" in proc.stderr
+
+
+def test_the_cli_builds_and_says_where(edition_copy, tmp_path):
+    proc = run_cli("build", str(edition_copy("mini")), "-o", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "mini" / "mini.pdf").is_file()
+    assert "built mini: 2 pages" in proc.stdout
+
+
+@pytest.mark.skipif(not Path("/usr/bin/pdffonts").exists(), reason="poppler-utils not installed")
+def test_pdffonts_sees_only_embedded_fonts(sample_build):
+    proc = subprocess.run(["pdffonts", str(sample_build.out_dir / "qinghe-ribao.pdf")], capture_output=True,
+                          text=True)
+    rows = proc.stdout.splitlines()[2:]
+    assert rows and all(" yes yes yes " in row for row in rows), proc.stdout

@@ -1,0 +1,64 @@
+"""The font registry: shipped faces, coverage, fallback chains, missing glyphs."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from layout.fonts import FONTS_DIR, FontError, FontRegistry, codepoint
+
+
+def test_every_shipped_face_has_its_own_postscript_name(registry):
+    names = [f.psname for f in registry.faces.values()]
+    assert len(names) == len(set(names)) == 4
+    assert all(n.startswith("Banmian") for n in names), "shipped files are renamed (OFL RFN, Noto trademark)"
+
+
+def test_the_body_face_covers_gbk_names_outside_gb2312(registry):
+    for ch in "镕喆堃赟":
+        assert registry.resolve(ch, "body").key == "song"
+
+
+def test_a_headline_chain_falls_back_for_rare_characters(registry):
+    # the 黑体 subset is GB2312 only; 镕 comes from the next face of the chain
+    assert registry.resolve("中", "hei").key == "hei"
+    assert registry.resolve("镕", "hei").key == "song"
+
+
+def test_metrics_come_from_the_font_files(registry):
+    song = registry.faces["song"]
+    assert song.advance("中") == 1.0
+    assert 0.2 < song.advance("i") < 0.4, "Latin is proportional, not ½ em"
+    assert registry.faces["kai"].advance("“") < 0.5, "the Kai face has proportional quotes"
+
+
+def test_coverage_and_missing_characters_are_answered(registry):
+    assert registry.missing("中文𪚥", "body") == ["𪚥"]
+    assert registry.coverage("中文", "body") == 1.0
+    assert codepoint("𪚥") == "U+2A6A5"
+
+
+def test_a_missing_font_file_is_a_clear_error(tmp_path):
+    shutil.copy(FONTS_DIR / "fonts.yaml", tmp_path / "fonts.yaml")
+    with pytest.raises(FontError, match="font file not found"):
+        FontRegistry(tmp_path / "fonts.yaml")
+
+
+def test_a_postscript_name_clash_is_refused(tmp_path):
+    for f in FONTS_DIR.glob("*.ttf"):
+        (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "fonts.yaml").write_text(
+        "faces:\n  a: {file: BanmianHei-Bold.ttf}\n  b: {file: BanmianHei-Bold.ttf}\nchains:\n  body: [a, b]\n")
+    with pytest.raises(FontError, match="PostScript name"):
+        FontRegistry(tmp_path / "fonts.yaml")
+
+
+def test_converted_glyphs_keep_their_side_bearings():
+    """fonts.md trap: after CFF→TrueType the hmtx lsb must equal the glyph's xMin,
+    or renderers draw the outline shifted."""
+    from fontTools.ttLib import TTFont
+    font = TTFont(FONTS_DIR / "BanmianSong-Regular.ttf", lazy=True)
+    glyf, hmtx, cmap = font["glyf"], font["hmtx"], font.getBestCmap()
+    for ch in "中国新闻，。“”ABCxyz123":
+        g = glyf[cmap[ord(ch)]]
+        assert hmtx[cmap[ord(ch)]][1] == g.xMin, ch
