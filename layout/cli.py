@@ -21,9 +21,7 @@ def _root() -> None:
 
 def _print_problems(problems: Problems, quiet_warnings: bool = False) -> None:
     for p in problems:
-        if p.severity is Severity.ERROR:
-            typer.echo(str(p), err=True)
-        elif not quiet_warnings:
+        if p.severity is Severity.ERROR or not quiet_warnings:
             typer.echo(str(p), err=True)
 
 

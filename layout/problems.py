@@ -65,7 +65,7 @@ class Problems:
     def info(self, kind: str, message: str, **where) -> None:
         self.items.append(Problem(Severity.INFO, kind, message, **where))
 
-    def extend(self, other: "Problems | list[Problem]") -> None:
+    def extend(self, other: Problems | list[Problem]) -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
     @property

@@ -37,7 +37,7 @@ class Box:
     def bottom(self) -> float:
         return self.y + self.h
 
-    def overlaps(self, other: "Box", tolerance: float = 0.01) -> bool:
+    def overlaps(self, other: Box, tolerance: float = 0.01) -> bool:
         return (self.x < other.right - tolerance and other.x < self.right - tolerance
                 and self.y < other.bottom - tolerance and other.y < self.bottom - tolerance)
 

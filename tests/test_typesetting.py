@@ -9,8 +9,15 @@ import random
 import pytest
 
 from layout.text.classes import NO_END, NO_START
-from layout.text.paragraph import (ColumnTooNarrow, FontMeasure, ModelMeasure, Segment, Settings,
-                                   break_text, typeset_paragraph)
+from layout.text.paragraph import (
+    ColumnTooNarrow,
+    FontMeasure,
+    ModelMeasure,
+    Segment,
+    Settings,
+    break_text,
+    typeset_paragraph,
+)
 
 SIZE = 9.0
 MEASURE = 17 * SIZE   # a 17-character broadsheet column

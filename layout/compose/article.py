@@ -229,7 +229,7 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
                                       fl.line.runs, fl.line.width, True))
             else:
                 tl = fl.line
-                lines.append(TextLine(tl.text, fx, baseline, tl.runs, tl.measure, tl.last))
+                lines.append(TextLine(tl.text, fx, baseline, tl.runs, tl.indent + tl.measure, tl.last))
         if lines:
             box = Box(fx, tpl.row_top(frame.row), tpl.column_width, frame.rows * tpl.line_pitch)
             blocks.append(Block("body", box, article.id, tuple(lines), column=frame.column))

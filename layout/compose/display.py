@@ -46,26 +46,20 @@ class Setter:
                                    self.measure)
         return [SetLine(ln.text, ln.runs, ln.width, size, tuple(result.missing)) for ln in result.lines]
 
-    def headline(self, text: str, role: str, size: float, width: float, min_scale: float = 0.6) -> list[SetLine]:
-        """One line, or two balanced lines, at the largest size ≤ `size` that fits `width`."""
-        if MANUAL_BREAK in text:
-            parts = [p.strip() for p in text.split(MANUAL_BREAK) if p.strip()]
-            s = size
-            while True:
-                lines = [self.line(p, role, s) for p in parts]
-                if max(ln.width for ln in lines) <= width or s <= size * min_scale:
-                    return lines
-                s = round(s * 0.95, 2)
+    def headline(self, text: str, role: str, size: float, width: float, floor: float = 9.0) -> list[SetLine]:
+        """One line, or two balanced lines, at the largest size ≤ `size` that fits `width`;
+        a headline never runs past its block (below `floor` pt it is set anyway)."""
+        parts = [p.strip() for p in text.split(MANUAL_BREAK) if p.strip()] if MANUAL_BREAK in text else None
         s = size
         while True:
-            one = self.line(text, role, s)
-            if one.width <= width:
-                return [one]
-            two = self._balanced(text, role, s)
-            if two and max(ln.width for ln in two) <= width:
-                return two
-            if s <= size * min_scale:
-                return two or [one]
+            if parts:
+                lines = [self.line(p, role, s) for p in parts]
+            else:
+                lines = [self.line(text, role, s)]
+                if lines[0].width > width:
+                    lines = self._balanced(text, role, s) or lines
+            if max(ln.width for ln in lines) <= width or s * 0.95 < floor:
+                return lines
             s = round(s * 0.95, 2)
 
     def _balanced(self, text: str, role: str, size: float) -> list[SetLine] | None:

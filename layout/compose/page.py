@@ -17,7 +17,7 @@ from ..fonts import FontRegistry, codepoint
 from ..problems import Problems
 from ..styles import PageTemplate
 from ..tree import ArticleEntry, Block, Box, EditionTree, Grid, PageTree, Rule, TextLine
-from .article import Composed, Rect, build_deck, compose_article, image_layout, needed_rows
+from .article import Rect, build_deck, compose_article, image_layout, needed_rows
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
 from .furniture import folio, masthead, page_label
@@ -71,7 +71,7 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
             progress(len(pages), len(edition.pages))
     for article in edition.articles:
         flow = flows[article.id]
-        where = next(((p.number, s) for p in edition.pages for s in p.slots if s.article.id == article.id))
+        where = next((p.number, s) for p in edition.pages for s in p.slots if s.article.id == article.id)
         for ch in flow.missing:
             problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)})", file=str(article.source),
                            page=where[0], article=article.id)

@@ -22,8 +22,8 @@ The algorithm, deterministic and exhaustive over a small space:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .article import Rect
 

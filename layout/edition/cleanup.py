@@ -30,7 +30,7 @@ _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（",
 # sentence mark may also end the text
 _BETWEEN = re.compile(rf"(?<={_CJK_CLASS}) *([,:;!?.]) *(?={_CJK_CLASS}|$)")
 _OPEN = re.compile(rf"(?:(?<={_CJK_CLASS})|^) *\((?=[^()]*{_CJK_CLASS}[^()]*\))")
-_CLOSE = re.compile(rf"(?<=（)([^()（）]*?)\) *")
+_CLOSE = re.compile(r"(?<=（)([^()（）]*?)\) *")
 _DQUOTE = re.compile(rf'"([^"\n]*{_CJK_CLASS}[^"\n]*)"')
 _SQUOTE = re.compile(rf"(?<![A-Za-z])'([^'\n]*{_CJK_CLASS}[^'\n]*)'(?![A-Za-z])")
 

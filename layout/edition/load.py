@@ -20,8 +20,22 @@ from typing import Any
 
 from ..problems import Problems
 from . import cleanup
-from .model import (PUNCTUATION_STYLES, RANKS, Article, Block, Edition, Image, Origin, Page,
-                    Paper, Paragraph, Placement, Slot, Span, Subhead)
+from .model import (
+    PUNCTUATION_STYLES,
+    RANKS,
+    Article,
+    Block,
+    Edition,
+    Image,
+    Origin,
+    Page,
+    Paper,
+    Paragraph,
+    Placement,
+    Slot,
+    Span,
+    Subhead,
+)
 from .yamlsrc import YamlError, field_name, load_located
 
 EDITION_FILE = "edition.yaml"

@@ -15,8 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from reportlab.pdfbase.pdfdoc import (PDFArray, PDFDictionary, PDFInfo, PDFName, PDFStream,
-                                      PDFString)
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, PDFStream, PDFString
 
 from ..fonts import FontRegistry
 from ..tree import EditionTree, PageTree

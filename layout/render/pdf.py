@@ -50,7 +50,7 @@ class RenderOptions:
 def _fixed_timestamp(date: dt.date | None) -> TimeStamp:
     ts = TimeStamp(True)
     if date is not None:
-        t = int(dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc).timestamp())
+        t = int(dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC).timestamp())
         lt = time.gmtime(t)
         ts.t, ts.lt, ts.YMDhms = t, lt, tuple(lt)[:6]
     return ts

@@ -8,8 +8,7 @@ everything else (hanzi÷hanzi, hanzi÷Latin, ”÷“, ——÷hanzi …) is all
 """
 from __future__ import annotations
 
-from .classes import (ASCII_SPACE, MODEL_NO_END, MODEL_NO_START, NO_END, NO_START,
-                      UNSPLITTABLE_PAIRS)
+from .classes import ASCII_SPACE, MODEL_NO_END, MODEL_NO_START, NO_END, NO_START, UNSPLITTABLE_PAIRS
 
 
 class BreakRules:
@@ -20,7 +19,7 @@ class BreakRules:
         self.no_end = no_end
 
     @classmethod
-    def model(cls) -> "BreakRules":
+    def model(cls) -> BreakRules:
         return cls(MODEL_NO_START, MODEL_NO_END)
 
     def allowed(self, a: str, b: str) -> bool:
@@ -43,11 +42,7 @@ class BreakRules:
             a, b = chars[i - 1], chars[i]
             if a == " " or b == " ":
                 out[i] = True
-            elif b in no_start or a in no_end:
-                continue
-            elif a == b and a in UNSPLITTABLE_PAIRS:
-                continue
-            elif a < "\x80" and b < "\x80":
+            elif b in no_start or a in no_end or a == b and a in UNSPLITTABLE_PAIRS or a < "\x80" and b < "\x80":
                 continue
             else:
                 out[i] = True

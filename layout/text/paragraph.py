@@ -37,7 +37,7 @@ class Settings:
     rules: BreakRules = field(default_factory=BreakRules)
 
     @classmethod
-    def model(cls) -> "Settings":
+    def model(cls) -> Settings:
         return cls(compress=False, cjk_latin_space=0.0, cjk_latin_min=0.0, cjk_latin_max=0.0,
                    orphans=False, justify=False, rules=BreakRules.model())
 

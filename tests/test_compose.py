@@ -1,0 +1,207 @@
+"""Page composition and the layout manifest, as production staff rely on them."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from layout.build import build_edition, compose
+from layout.compose.display import Setter
+
+from .conftest import ROOT
+
+CONTENT_KINDS = {"masthead", "folio", "kicker", "headline", "subhead", "byline", "body", "image", "caption", "jump"}
+
+
+@pytest.fixture(scope="module")
+def manifest(sample_build):
+    return json.loads((sample_build.out_dir / "layout.json").read_text(encoding="utf-8"))
+
+
+def test_layout_json_validates_against_the_documented_schema(manifest):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "docs" / "layout.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(manifest, schema)
+
+
+def test_every_body_baseline_sits_on_the_page_grid(manifest):
+    checked = 0
+    for page in manifest["pages"]:
+        grid = page["grid"]
+        for block in page["blocks"]:
+            if block["kind"] != "body":
+                continue
+            for line in block["lines"]:
+                steps = (line["baseline"] - grid["first_baseline"]) / grid["line_pitch"]
+                assert abs(steps - round(steps)) < 1e-3, (page["number"], line["text"])
+                checked += 1
+    assert checked > 1000
+
+
+def _overlap(a, b, tol=0.01):
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw - tol and bx < ax + aw - tol and ay < by + bh - tol and by < ay + ah - tol
+
+
+def test_no_two_blocks_overlap(manifest):
+    for page in manifest["pages"]:
+        blocks = [b for b in page["blocks"] if b["kind"] in CONTENT_KINDS]
+        for i, a in enumerate(blocks):
+            for b in blocks[i + 1:]:
+                assert not _overlap(a["box"], b["box"]), (page["number"], a["kind"], a.get("article"),
+                                                          b["kind"], b.get("article"))
+        arts = page["articles"]
+        for i, a in enumerate(arts):
+            for b in arts[i + 1:]:
+                assert not _overlap(a["box"], b["box"]), (page["number"], a["id"], b["id"])
+
+
+def test_the_front_page_has_a_masthead_and_the_others_a_folio(manifest):
+    kinds = [{b["kind"] for b in p["blocks"]} for p in manifest["pages"]]
+    assert "masthead" in kinds[0] and "folio" not in kinds[0]
+    assert all("folio" in k and "masthead" not in k for k in kinds[1:])
+    masthead = next(b for b in manifest["pages"][0]["blocks"] if b["kind"] == "masthead")
+    text = " ".join(line["text"] for line in masthead["lines"])
+    for part in ("清河日报", "2026年11月28日 星期六", "农历丙午年十月二十", "第12345期", "今日4版", "CN 00-0000"):
+        assert part in text
+    folio = next(b for b in manifest["pages"][1]["blocks"] if b["kind"] == "folio")
+    text = " ".join(line["text"] for line in folio["lines"])
+    assert "第02版" in text and "要闻" in text and "责任编辑：李文博" in text
+
+
+def test_the_lead_jumps_with_both_jump_lines_recorded(manifest):
+    p1, p2 = manifest["pages"][0], manifest["pages"][1]
+    down = [b for b in p1["blocks"] if b["kind"] == "jump" and b["article"] == "railway"]
+    up = [b for b in p2["blocks"] if b["kind"] == "jump" and b["article"] == "railway"]
+    assert [b["lines"][0]["text"] for b in down] == ["（下转第2版）"] and down[0]["link"] == 2
+    assert [b["lines"][0]["text"] for b in up] == ["（上接第1版）"] and up[0]["link"] == 1
+    part2 = next(a for a in p2["articles"] if a["id"] == "railway")
+    assert part2["part"] == 2 and part2["continued_from"] == 1
+    assert next(a for a in p1["articles"] if a["id"] == "railway")["continued_on"] == 2
+
+
+def test_automatic_pages_tile_the_content_area(manifest):
+    auto = [p for p in manifest["pages"] if p["auto_placed"]]
+    assert auto, "the sample has automatically placed pages"
+    for page in auto:
+        grid = page["grid"]
+        area = sum(a["box"][2] * a["box"][3] for a in page["articles"])
+        width = grid["columns"] * grid["column_width"] + (grid["columns"] - 1) * grid["gutter"]
+        top = min(a["box"][1] for a in page["articles"])
+        height = grid["top"] + grid["lines"] * grid["line_pitch"] - top
+        # rectangles plus the gutters between them cover the type area
+        gutters = sum(grid["gutter"] * a["box"][3] for a in page["articles"] if a["box"][0] > grid["left"] + 1)
+        assert abs(area + gutters - width * height) < 1.0, page["number"]
+
+
+def test_the_sample_has_no_overset_and_no_line_break_violation(manifest):
+    from layout.text.classes import NO_END, NO_START
+    for page in manifest["pages"]:
+        assert not [b for b in page["blocks"] if b["kind"] == "overset"]
+        for block in page["blocks"]:
+            if block["kind"] != "body":
+                continue
+            for line in block["lines"]:
+                t = line["text"]
+                assert t[0] not in NO_START or t.startswith(("——", "……")), t
+                assert t[-1] not in NO_END, t
+
+
+def test_every_non_final_body_line_is_flush_at_both_edges(manifest, registry):
+    faces = {f.psname: f for f in registry.faces.values()}
+    for page in manifest["pages"]:
+        for block in page["blocks"]:
+            if block["kind"] != "body":
+                continue
+            for line in block["lines"]:
+                if line["last"]:
+                    continue
+                run = line["runs"][-1]
+                end = run["x"] + sum(faces[run["font"]].widths[c] * run["size"] + run["tracking"]
+                                     for c in run["text"]) - run["tracking"]
+                last = run["text"][-1]
+                if last in "，。、；：？！”’）》〉】〕〗」』］｝":
+                    end -= 0.5 * run["size"]   # the blank half of a line-end mark (GB/T 15834 §5.1.10)
+                assert abs(end - line["measure"]) < 0.01, (page["number"], line["text"], end)
+
+
+def _set_up(edition_copy, yaml_tail: str) -> Path:
+    folder = edition_copy("mini")
+    ed = folder / "edition.yaml"
+    text = ed.read_text(encoding="utf-8")
+    ed.write_text(text[: text.index("pages:")] + yaml_tail, encoding="utf-8")
+    return folder
+
+
+ONE_PAGE = """pages:
+  - number: 1
+    section: 要闻
+    articles:
+      - source: articles/a.md
+        place: {column: 1, span: 2, row: 13, rows: 12}
+      - source: articles/b.md
+        place: %s
+"""
+
+
+def test_overset_text_is_an_error_naming_article_page_and_size(edition_copy, tmp_path):
+    folder = _set_up(edition_copy, ONE_PAGE % "{column: 3, span: 3, row: 13, rows: 20}")
+    result = compose(folder)
+    (err,) = [p for p in result.problems.errors if p.kind == "overset"]
+    assert err.article == "a" and err.page == 1
+    assert "characters" in err.message and "lines" in err.message
+    assert err.field == "pages[0].articles[0]"
+
+
+def test_allow_overset_renders_with_a_visible_mark(edition_copy, tmp_path):
+    folder = _set_up(edition_copy, ONE_PAGE % "{column: 3, span: 3, row: 13, rows: 20}")
+    result = build_edition(folder, tmp_path, allow_overset=True)
+    assert result.ok
+    marks = [b for b in result.tree.pages[0].blocks if b.kind == "overset"]
+    assert len(marks) == 1 and marks[0].colour == "red" and marks[0].article == "a"
+
+
+@pytest.mark.parametrize("place,message", [
+    ("{column: 5, span: 2, row: 13, rows: 10}", "runs off the page"),
+    ("{column: 1, span: 9, row: 13, rows: 10}", "wider than the page"),
+    ("{column: 2, span: 2, row: 15, rows: 10}", "overlaps article a"),
+    ("{column: 3, span: 2, row: 2, rows: 10}", "covers the masthead"),
+])
+def test_a_bad_placement_is_a_clear_error(edition_copy, place, message):
+    folder = _set_up(edition_copy, ONE_PAGE % place)
+    errs = [p for p in compose(folder).problems.errors if p.kind in ("placement", "overlap")]
+    assert len(errs) == 1 and message in errs[0].message
+    assert errs[0].article == "b" and errs[0].field.startswith("pages[0].articles[1]")
+
+
+def test_placing_only_some_articles_of_a_page_is_an_error(edition_copy):
+    folder = _set_up(edition_copy, ONE_PAGE.replace("        place: %s\n", ""))
+    errs = compose(folder).problems.errors
+    assert any("places some articles by hand" in e.message and e.article == "b" for e in errs)
+
+
+def test_a_long_headline_breaks_into_two_balanced_lines_never_inside_a_number(registry):
+    setter = Setter(registry)
+    lines = setter.headline("全市2026年新能源汽车产量突破128000辆创历史新高", "hei", 27.5, 400)
+    assert len(lines) == 2
+    assert all("128000" in ln.text or "128" not in ln.text for ln in lines)
+    widths = [ln.width for ln in lines]
+    assert max(widths) <= 400 and min(widths) > 0.6 * max(widths)
+
+
+def test_a_manual_break_in_a_headline_is_honoured(registry):
+    lines = Setter(registry).headline("清河至东港城际铁路|全线贯通", "song-bold", 42, 600)
+    assert [ln.text for ln in lines] == ["清河至东港城际铁路", "全线贯通"]
+
+
+def test_a_headline_too_wide_for_its_span_is_made_smaller(registry):
+    lines = Setter(registry).headline("一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十", "hei", 42, 300)
+    assert all(ln.width <= 300 for ln in lines) and lines[0].size < 42
+
+
+def test_automatic_placement_is_deterministic(sample_build, tmp_path, edition_copy):
+    from layout.build import layout_json
+    again = compose(sample_build.edition.root)
+    assert layout_json(again.tree) == layout_json(sample_build.tree)
