@@ -22,6 +22,7 @@ from .display import SetLine, Setter
 ASCENT = 0.88       # baseline below the em-box top (CJK ideographic em box)
 CAPTION_SIZE = 8.0  # 小六-ish; above the 6 pt print minimum
 JUMP_SIZE = 8.0     # jump lines are set smaller than the body (newspaper.md)
+MIN_PPI = 170       # newspaper.md: photos at 170–200 ppi at print size
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,16 @@ def image_layout(image: Image | None, span: int, tpl: PageTemplate, setter: Sett
 
 
 def image_size(image: Image) -> tuple[int, int]:
+    if image.width_px and image.height_px:
+        return image.width_px, image.height_px
     from PIL import Image as PILImage
     with PILImage.open(image.path) as im:
         return im.size
+
+
+def effective_ppi(image: Image, width_pt: float) -> float:
+    """Pixels per inch of the image at its printed width."""
+    return image_size(image)[0] / (width_pt / 72.0)
 
 
 def _frames(rect: Rect, top_rows: int, image_cols: int, image_rows: int) -> list[Frame]:
@@ -122,6 +130,7 @@ class Composed:
     empty_rows: int = 0                      # white rows at the block's foot (underset)
     characters: int = 0
     missing: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # (severity, kind, message)
 
 
 def _display_block(kind: str, lines: list[tuple[SetLine, float, float]], article: str, box: Box) -> Block:
@@ -196,8 +205,17 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
                       max(sl.width for sl, _, _ in items), max(ys) - min(ys) + size)
             blocks.append(_display_block(kind, items, article.id, box))
 
+    notes: list[tuple[str, str, str]] = []
+    if img is not None and deck_rows + image_rows > rect.rows:
+        notes.append(("error", "image-too-big", f"the image needs {deck_rows + image_rows} rows with the deck "
+                      f"but the block has {rect.rows}: give the article more rows"))
+        img = None
     # the image and its caption, at the top of the first columns
     if img is not None:
+        ppi = effective_ppi(img, tpl.span_width(image_cols))
+        if ppi < MIN_PPI:
+            notes.append(("warning", "low-resolution", f"image {img.path.name} prints at {ppi:.0f} ppi "
+                          f"(below {MIN_PPI}; newspapers want 170–200 ppi)"))
         iw = tpl.span_width(image_cols)
         itop = tpl.row_top(rect.row + deck_rows)
         photo_rows = image_rows - len(caption) - 1
@@ -237,7 +255,7 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
         last = fit.frames[-1]
         blocks.append(_jump_line(f"（下转第{jump_to}版）", last.column, last.row + last.rows, True,
                                  jump_to, article.id, tpl, setter, missing))
-    return Composed(blocks, fit.rest, empty, chars, missing)
+    return Composed(blocks, fit.rest, empty, chars, missing, notes)
 
 
 def _jump_line(text: str, column: int, row: int, flush_right: bool, link: int, article: str,

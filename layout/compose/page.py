@@ -139,6 +139,9 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
             problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the headline deck",
                            **where)
         blocks.extend(composed.blocks)
+        for severity, kind, message in composed.notes:
+            add = problems.error if severity == "error" else problems.warning
+            add(kind, message, field=pc.origin.field, **where)
         box = Box(tpl.column_x(rect.column), tpl.row_top(rect.row), tpl.span_width(rect.span),
                   rect.rows * tpl.line_pitch)
         if pc.article.frame:

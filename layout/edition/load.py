@@ -392,7 +392,10 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
             elif not path.is_file():
                 problems.error("missing-image", f"image not found: {m.group('path')}", **where)
             else:
-                blocks.append(Image(path, cleanup.clean_text(m.group("caption").strip(), counts), chunk_line))
+                size = _image_size(path, m.group("path"), problems, where)
+                if size is not None:
+                    blocks.append(Image(path, cleanup.clean_text(m.group("caption").strip(), counts), chunk_line,
+                                        size[0], size[1]))
         else:
             para = _paragraph(chunk, chunk_line, counts)
             if para.text.strip():
@@ -408,6 +411,31 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
             chunk = []
     flush()
     return blocks
+
+
+# Decompression-bomb limit: a newspaper photo is at most a few tens of megapixels;
+# anything past this is refused before it is decoded.
+MAX_IMAGE_PIXELS = 150_000_000
+
+
+def _image_size(path: Path, name: str, problems: Problems, where: dict) -> tuple[int, int] | None:
+    """Pixel size of an image, after checking it decodes; None (and an error) when it does not."""
+    from PIL import Image as PILImage
+    PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        with PILImage.open(path) as im:
+            im.verify()
+        with PILImage.open(path) as im:
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                raise PILImage.DecompressionBombError(f"{im.width} × {im.height} pixels")
+            im.load()
+            return im.size
+    except PILImage.DecompressionBombError as exc:
+        problems.error("image-too-large", f"image {name} is too large to decode safely ({exc}); "
+                       f"limit {MAX_IMAGE_PIXELS:,} pixels", **where)
+    except Exception as exc:  # PIL raises many kinds for a damaged file
+        problems.error("corrupt-image", f"image {name} cannot be decoded: {exc}", **where)
+    return None
 
 
 def _paragraph(lines: list[str], line: int, counts: Counter) -> Paragraph:

@@ -45,6 +45,8 @@ class Image:
     path: Path               # absolute path inside the edition folder
     caption: str
     line: int = 0
+    width_px: int = 0
+    height_px: int = 0
 
 
 Block = Paragraph | Subhead | Image

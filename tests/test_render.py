@@ -1,0 +1,170 @@
+"""PDF output: print pages a press can plate, and the reader's edition."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from layout.build import build_edition
+from layout.units import mm
+
+
+def content(page) -> bytes:
+    return page.get_contents().get_data()
+
+
+@pytest.fixture(scope="module")
+def prints(sample_build):
+    return sorted((sample_build.out_dir / "print").glob("*.pdf"))
+
+
+def test_every_print_page_has_a_trimbox_of_the_template_trim_size(prints):
+    for pdf in prints:
+        (page,) = PdfReader(pdf).pages
+        trim = page.trimbox
+        assert abs(float(trim.width) - mm(390)) < 0.01 and abs(float(trim.height) - mm(545)) < 0.01
+        assert page.bleedbox == page.trimbox == page.mediabox  # newspaper default: no bleed, no marks
+
+
+def test_print_pages_use_no_rgb_and_black_is_k_only_and_overprints(prints):
+    for pdf in prints:
+        (page,) = PdfReader(pdf).pages
+        data = content(page)
+        assert not re.search(rb"(^|\s)[\d.]+ [\d.]+ [\d.]+ (rg|RG)(\s|$)", data), pdf.name
+        assert b"0 0 0 1 k" in data and b"0 0 0 1 K" in data
+        states = page["/Resources"]["/ExtGState"]
+        merged = {}
+        for state in states.values():
+            merged.update({k: v for k, v in state.get_object().items() if k in ("/OP", "/op", "/OPM")})
+        assert merged == {"/OP": True, "/op": True, "/OPM": 1}, merged
+
+
+def test_print_pages_carry_the_pdfx_markers(prints):
+    reader = PdfReader(prints[0])
+    info = reader.metadata
+    assert info["/GTS_PDFXVersion"] == "PDF/X-1a:2001" and info["/Trapped"] == "/False"
+    root = reader.trailer["/Root"]
+    (intent,) = root["/OutputIntents"]
+    assert intent.get_object()["/OutputConditionIdentifier"] == "IFRA26"
+    meta = root["/Metadata"].get_object()
+    assert meta["/Type"] == "/Metadata" and meta["/Subtype"] == "/XML"
+    assert b"GTS_PDFXVersion" in meta.get_data()
+    assert reader.trailer["/ID"][0] == reader.trailer["/ID"][1]
+
+
+def test_print_images_are_grey_or_cmyk(prints):
+    for pdf in prints:
+        (page,) = PdfReader(pdf).pages
+        for _, ref in (page["/Resources"].get("/XObject") or {}).items():
+            xo = ref.get_object()
+            if xo["/Subtype"] == "/Image":
+                assert xo["/ColorSpace"] in ("/DeviceCMYK", "/DeviceGray"), (pdf.name, xo["/ColorSpace"])
+
+
+def test_bleed_and_crop_marks_keep_trim_inside_bleed_inside_media(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    ed = folder / "edition.yaml"
+    ed.write_text(ed.read_text(encoding="utf-8").replace(
+        "template: tabloid", "template: {name: tabloid, bleed_mm: 3, crop_marks: true}"), encoding="utf-8")
+    result = build_edition(folder, tmp_path)
+    assert result.ok
+    (page,) = PdfReader(result.out_dir / "print" / "01.pdf").pages
+    t, b, m = page.trimbox, page.bleedbox, page.mediabox
+    assert abs(float(t.width) - mm(273)) < 0.01
+    assert abs(float(b.width) - float(t.width) - 2 * mm(3)) < 0.01
+    assert m.left <= b.left < t.left and t.right < b.right <= m.right
+    assert m.bottom <= b.bottom < t.bottom and t.top < b.top <= m.top
+
+
+def test_the_reader_outline_lists_every_page_and_article(sample_build):
+    reader = PdfReader(sample_build.out_dir / "qinghe-ribao.pdf")
+    outline = reader.outline
+    pages = [o for o in outline if not isinstance(o, list)]
+    assert [p.title for p in pages] == ["01 要闻", "02 要闻", "03 经济", "04 文化"]
+    children = [o for o in outline if isinstance(o, list)]
+    tree = sample_build.tree
+    for page, kids in zip(tree.pages, children, strict=True):
+        assert len(kids) == len(page.articles)
+    assert "清河至东港城际铁路全线贯通" in [k.title for k in children[0]]
+
+
+def test_the_reader_has_page_labels_language_and_metadata(sample_build):
+    reader = PdfReader(sample_build.out_dir / "qinghe-ribao.pdf")
+    assert reader.page_labels == ["01", "02", "03", "04"]
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "zh-CN"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == "清河日报 2026年11月28日"
+    assert reader.metadata.author == "清河日报社"
+
+
+def test_jump_lines_link_to_the_continuation_and_back(sample_build):
+    reader = PdfReader(sample_build.out_dir / "qinghe-ribao.pdf")
+    targets = {}
+    for number, page in enumerate(reader.pages, start=1):
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if a.get("/Subtype") == "/Link":
+                dest = a["/Dest"] if "/Dest" in a else a["/A"]["/D"]
+                if isinstance(dest, str) or hasattr(dest, "startswith"):
+                    dest = reader.named_destinations[str(dest)]
+                    targets[number] = reader.get_destination_page_number(dest) + 1
+                else:
+                    targets[number] = reader.get_page_number(dest[0].get_object()) + 1
+    assert targets == {1: 2, 2: 1}
+
+
+def test_text_comes_out_one_article_after_another(edition_copy, tmp_path):
+    result = build_edition(edition_copy("mini"), tmp_path)
+    text = re.sub(r"\s+", "", PdfReader(result.out_dir / "mini.pdf").pages[0].extract_text())
+    a_first, a_last = text.index("记者从市城市管理局获悉"), text.index("自动调整供水温度")
+    b_first = text.index("从下月起")
+    assert a_first < a_last < b_first, "columns of one article are never interleaved with another"
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+def test_qpdf_finds_no_structural_error(sample_build, prints):
+    for pdf in [sample_build.out_dir / "qinghe-ribao.pdf", *prints]:
+        proc = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, (pdf.name, proc.stdout[-500:])
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")
+def test_pdfinfo_recognises_the_print_pages_as_pdfx(prints):
+    proc = subprocess.run(["pdfinfo", str(prints[0])], capture_output=True, text=True, check=False)
+    assert "PDF/X-1a:2001" in proc.stdout
+
+
+def test_a_corrupt_image_is_an_error(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    (folder / "images" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
+    art = folder / "articles" / "c.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/bad.png)\n", encoding="utf-8")
+    result = build_edition(folder, tmp_path)
+    (err,) = result.problems.errors
+    assert err.kind == "corrupt-image" and err.file.endswith("c.md")
+
+
+def test_a_low_resolution_image_is_a_warning_with_its_ppi(edition_copy, tmp_path):
+    from PIL import Image
+    folder = edition_copy("mini")
+    Image.new("RGB", (200, 150), (120, 90, 60)).save(folder / "images" / "small.png")
+    art = folder / "articles" / "c.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/small.png)\n", encoding="utf-8")
+    result = build_edition(folder, tmp_path)
+    assert result.ok
+    (warn,) = [p for p in result.problems.warnings if p.kind == "low-resolution"]
+    assert re.search(r"prints at \d+ ppi", warn.message) and warn.article == "c"
+
+
+def test_a_cmyk_jpeg_is_drawn_in_both_products(edition_copy, tmp_path):
+    from PIL import Image
+    folder = edition_copy("mini")
+    Image.new("CMYK", (1600, 1000), (10, 60, 80, 5)).save(folder / "images" / "cmyk.jpg", quality=80)
+    art = folder / "articles" / "c.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/cmyk.jpg)\n", encoding="utf-8")
+    result = build_edition(folder, tmp_path)
+    assert result.ok, [str(p) for p in result.problems.errors]
