@@ -24,7 +24,7 @@ class FontError(Exception):
     """A font file or the font configuration is unusable."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # identity: one object per face, compared by `is`
 class FontFace:
     key: str                     # e.g. "song"
     path: Path

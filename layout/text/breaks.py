@@ -8,6 +8,8 @@ everything else (hanzi÷hanzi, hanzi÷Latin, ”÷“, ——÷hanzi …) is all
 """
 from __future__ import annotations
 
+import re
+
 from .classes import ASCII_SPACE, MODEL_NO_END, MODEL_NO_START, NO_END, NO_START, UNSPLITTABLE_PAIRS
 
 
@@ -17,6 +19,7 @@ class BreakRules:
     def __init__(self, no_start: frozenset = NO_START, no_end: frozenset = NO_END):
         self.no_start = no_start
         self.no_end = no_end
+        self._pattern: re.Pattern | None = None
 
     @classmethod
     def model(cls) -> BreakRules:
@@ -36,15 +39,21 @@ class BreakRules:
     def opportunities(self, chars: str) -> list[bool]:
         """brk[i] is True when a line may break before chars[i]; brk[len] is True."""
         n = len(chars)
-        out = [False] * (n + 1)
-        no_start, no_end = self.no_start, self.no_end
-        for i in range(1, n):
-            a, b = chars[i - 1], chars[i]
-            if a == " " or b == " ":
-                out[i] = True
-            elif b in no_start or a in no_end or a == b and a in UNSPLITTABLE_PAIRS or a < "\x80" and b < "\x80":
-                continue
-            else:
-                out[i] = True
-        out[n] = True
+        out = [True] * (n + 1)
+        out[0] = False
+        for m in self._forbidden().finditer(chars):
+            out[m.start()] = False
         return out
+
+    def _forbidden(self) -> re.Pattern:
+        """One pattern whose (empty) matches are the positions where a break is forbidden."""
+        if self._pattern is None:
+            s = "".join(re.escape(c) for c in sorted(self.no_start))
+            e = "".join(re.escape(c) for c in sorted(self.no_end))
+            pairs = "|".join(f"(?<={re.escape(c)})(?={re.escape(c)})" for c in sorted(UNSPLITTABLE_PAIRS))
+            self._pattern = re.compile(
+                f"(?<=[^ ])(?=[{s}])"           # b may not start a line (and a is not a space)
+                f"|(?<=[{e}])(?=[^ ])"          # a may not end a line (and b is not a space)
+                f"|{pairs}"                     # the halves of —— and ……
+                f"|(?<=[!-~])(?=[!-~])")        # inside a Latin word or number
+        return self._pattern

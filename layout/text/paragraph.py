@@ -14,14 +14,18 @@ uses.
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, count, repeat
+from typing import NamedTuple
+from operator import add, mul, ne, not_, sub
 
 from ..fonts import FontFace, FontRegistry
 from .breaks import BreakRules
-from .classes import CLOSING, OPENING, SENTENCE_END, is_ideograph, is_latin
+from .classes import CLOSING, OPENING, SENTENCE_END, is_ideograph
 
 EPS = 1e-6
-_NOSTRETCH_PAIRS = frozenset("—…⋯")
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,9 @@ class Segment:
     size: float
 
 
-@dataclass(frozen=True)
-class Run:
-    """Glyphs drawn from x with `tracking` pt added after each glyph (PDF Tc)."""
+class Run(NamedTuple):
+    """Glyphs drawn from x with `tracking` pt added after each glyph (PDF Tc).
+    (A NamedTuple: immutable like a frozen dataclass, and cheap to make by the hundred thousand.)"""
     font: str        # PostScript name of the face
     size: float
     x: float         # from the line's start (the column's left edge)
@@ -64,8 +68,7 @@ class Run:
                 "tracking": round(self.tracking, 5)}
 
 
-@dataclass(frozen=True)
-class TypesetLine:
+class TypesetLine(NamedTuple):
     text: str
     runs: tuple[Run, ...]
     width: float          # set width from the line start, trims included
@@ -82,24 +85,74 @@ class ParagraphResult:
     orphan_fixes: int = 0
 
 
-class ModelMeasure:
-    """cjk-typesetting.md §0: every ASCII char ½ em, every other char 1 em."""
+class _Tables:
+    """Per (role, size): char -> face and char -> advance in pt, filled on first use."""
+
+    def __init__(self, resolve, size: float):
+        advances: dict = {}
+
+        class Faces(dict):
+            def __missing__(self, ch: str):
+                face, em = resolve(ch)
+                self[ch] = face
+                advances[ch] = em * size
+                return face
+
+        self.faces = Faces()
+        self.advances = advances
+        self._full_re: re.Pattern | None = None
+
+    def full_mark_re(self) -> re.Pattern:
+        """The full-width punctuation marks of this face and size (a Kai face's
+        proportional quotes are not among them: they are not compressed)."""
+        if self._full_re is None:
+            full = []
+            for ch in sorted(_MARKS):
+                self.faces[ch]
+                if self.advances[ch] >= 0.9 * self.size_of_em:
+                    full.append(re.escape(ch))
+            self._full_re = re.compile("[" + "".join(full) + "]" if full else "(?!)")
+        return self._full_re
+
+
+class _Measure:
+    reports_missing = True
+
+    def __init__(self):
+        self._tables: dict[tuple[str, float], _Tables] = {}
+
+    def tables(self, role: str, size: float) -> _Tables:
+        key = (role, size)
+        t = self._tables.get(key)
+        if t is None:
+            t = self._tables[key] = _Tables(lambda ch: self._resolve(ch, role), size)
+            t.size_of_em = size
+        return t
 
     def face_and_advance(self, ch: str, role: str, size: float) -> tuple[FontFace | None, float]:
-        return None, (0.5 if " " <= ch <= "~" else 1.0) * size
+        t = self.tables(role, size)
+        return t.faces[ch], t.advances[ch]
 
 
-class FontMeasure:
+class ModelMeasure(_Measure):
+    """cjk-typesetting.md §0: every ASCII char ½ em, every other char 1 em."""
+
+    reports_missing = False
+
+    def _resolve(self, ch: str, role: str) -> tuple[FontFace | None, float]:
+        return None, (0.5 if " " <= ch <= "~" else 1.0)
+
+
+class FontMeasure(_Measure):
     """Real advances along the role's fallback chain; missing characters measure 1 em."""
 
     def __init__(self, registry: FontRegistry):
+        super().__init__()
         self.registry = registry
 
-    def face_and_advance(self, ch: str, role: str, size: float) -> tuple[FontFace | None, float]:
+    def _resolve(self, ch: str, role: str) -> tuple[FontFace | None, float]:
         face = self.registry.resolve(ch, role)
-        if face is None:
-            return None, size
-        return face, face.widths[ch] * size
+        return (face, face.widths[ch]) if face is not None else (None, 1.0)
 
 
 class ColumnTooNarrow(ValueError):
@@ -120,71 +173,102 @@ class _Items:
     gapmin: list
     gapmax: list
     stretch: list   # may the gap after item i be stretched when justifying?
+    # prefix sums, so a line's width is O(1): T[e] = Σ_{k<e} (advance − trims + gap)
+    T: list = field(default_factory=list)
+    SQ: list = field(default_factory=list)   # Σ sq
+    GS: list = field(default_factory=list)   # Σ (gap − gapmin)
+    NS: list = field(default_factory=list)   # Σ [gap k may not stretch]
+    spaces: list = field(default_factory=list)   # positions of ASCII spaces
+    latin_gaps: list = field(default_factory=list)  # positions k with a CJK–Latin gap after k
+    w: list = field(default_factory=list)    # advance − trims
 
 
-def _is_mark(ch: str) -> bool:
-    return ch in CLOSING or ch in OPENING
+_MARKS = CLOSING | OPENING
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_LATIN = "A-Za-z0-9%"
+# gaps that never stretch: inside —— / …… / ⋯⋯, and inside a Latin word or number
+_NOSTRETCH = re.compile(r"——+|……+|⋯⋯+|[!-~]{2,}")
+# clreq: ¼ em between a hanzi and a Latin letter or European digit
+_CJK_LATIN = re.compile(f"(?<=[{_HAN}])(?=[{_LATIN}])|(?<=[{_LATIN}])(?=[{_HAN}])")
+_SPACE = re.compile(" ")
+_MARK_RE = re.compile("[" + re.escape("".join(sorted(_MARKS))) + "]")
+_MARK_PAIR_RE = re.compile("(?=[" + re.escape("".join(sorted(_MARKS))) + "]{2})")
 
 
 def _items(segments: list[Segment], measure_fn, s: Settings, missing: list[str]) -> _Items:
     chars = "".join(seg.text for seg in segments)
     n = len(chars)
-    faces, sizes, adv = [None] * n, [0.0] * n, [0.0] * n
-    i = 0
-    seen_missing = set()
+    faces: list = []
+    sizes: list = []
+    adv: list = []
+    full: set[int] = set()
+    offset = 0
     for seg in segments:
-        for ch in seg.text:
-            face, a = measure_fn.face_and_advance(ch, seg.role, seg.size)
-            if face is None and not isinstance(measure_fn, ModelMeasure) and ch not in seen_missing:
-                seen_missing.add(ch)
-                missing.append(ch)
-            faces[i], sizes[i], adv[i] = face, seg.size, a
-            i += 1
-    tl, tr, endtrim, sq = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
-    gap, gapmin, gapmax = [0.0] * n, [0.0] * n, [0.0] * n
+        t = measure_fn.tables(seg.role, seg.size)
+        seg_faces = list(map(t.faces.__getitem__, seg.text))
+        faces.extend(seg_faces)
+        adv.extend(map(t.advances.__getitem__, seg.text))
+        sizes.extend(repeat(seg.size, len(seg.text)))
+        if measure_fn.reports_missing and None in seg_faces:
+            for ch, f in zip(seg.text, seg_faces):
+                if f is None and ch not in missing:
+                    missing.append(ch)
+        if s.compress:
+            # proportional quotes (a Kai face's “ ”) are not compressed: only full-width marks
+            full.update(offset + m.start() for m in t.full_mark_re().finditer(seg.text))
+        offset += len(seg.text)
+    zeros = [0.0] * n
+    tl, tr, endtrim, sq = zeros[:], zeros[:], zeros[:], zeros[:]
+    gap, gapmin, gapmax = zeros[:], zeros[:], zeros[:]
     stretch = [True] * n
     if n:
         stretch[n - 1] = False
-    full = [adv[k] >= 0.9 * sizes[k] for k in range(n)]
     if s.compress:
         half_all = s.punctuation == "banjiao"
         half_kaiming = s.punctuation == "kaiming"
-        for k in range(n):
+        for k in full:
             ch = chars[k]
-            if not full[k]:
-                continue
             half = adv[k] / 2
             if ch in CLOSING:
                 endtrim[k] = half
                 if half_all or (half_kaiming and ch not in SENTENCE_END):
                     tr[k], endtrim[k] = half, 0.0
-            elif ch in OPENING and (half_all or half_kaiming):
+            elif half_all or half_kaiming:
                 tl[k] = half
         # 全角式: two adjacent marks take 1.5 em, and may go to 1 em when
         # squeezing (clreq #h-adjustment_of_adjacent_punctuation_marks).
-        for k in range(n - 1):
-            a, b = chars[k], chars[k + 1]
-            if not (full[k] and full[k + 1]) or not _is_mark(a) or not _is_mark(b):
+        for m in _MARK_PAIR_RE.finditer(chars):
+            k = m.start()
+            if k not in full or k + 1 not in full:
                 continue
+            a, b = chars[k], chars[k + 1]
             if a in CLOSING:
                 if tr[k] == 0.0:
                     tr[k], endtrim[k] = adv[k] / 2, 0.0
                 if b in OPENING and tl[k + 1] == 0.0:
                     sq[k + 1] = adv[k + 1] / 2
-            elif b in OPENING and a in OPENING and tl[k + 1] == 0.0:
+            elif b in OPENING and tl[k + 1] == 0.0:
                 tl[k + 1] = adv[k + 1] / 2
-    for k in range(n - 1):
-        a, b = chars[k], chars[k + 1]
-        if a == b and a in _NOSTRETCH_PAIRS:
-            stretch[k] = False           # never inside —— or …… (clreq)
-        elif a.isascii() and b.isascii() and a != " " and b != " ":
-            stretch[k] = False           # never letter-space a Latin word or a number
-        elif s.cjk_latin_space and ((is_ideograph(a) and is_latin(b)) or (is_latin(a) and is_ideograph(b))):
+    for m in _NOSTRETCH.finditer(chars):
+        a, b = m.span()
+        stretch[a:b - 1] = repeat(False, b - 1 - a)
+    latin_gaps = []
+    if s.cjk_latin_space:
+        for m in _CJK_LATIN.finditer(chars):
+            k = m.start() - 1
             em = max(sizes[k], sizes[k + 1])
             gap[k] = s.cjk_latin_space * em
             gapmin[k] = s.cjk_latin_min * em
             gapmax[k] = s.cjk_latin_max * em
-    return _Items(chars, faces, sizes, adv, tl, tr, endtrim, sq, gap, gapmin, gapmax, stretch)
+            latin_gaps.append(k)
+    w = list(map(sub, map(sub, adv, tl), tr))
+    T = list(accumulate(map(add, w, gap), initial=0.0))
+    SQ = list(accumulate(sq, initial=0.0))
+    GS = list(accumulate(map(sub, gap, gapmin), initial=0.0))
+    NS = list(accumulate(map(not_, stretch), initial=0))
+    spaces = [m.start() for m in _SPACE.finditer(chars)]
+    return _Items(chars, faces, sizes, adv, tl, tr, endtrim, sq, gap, gapmin, gapmax, stretch,
+                  T, SQ, GS, NS, spaces, latin_gaps, w)
 
 
 def _trim_edges(chars: str, s: int, e: int) -> tuple[int, int]:
@@ -200,52 +284,28 @@ def _width(it: _Items, s: int, e: int) -> tuple[float, float]:
     s, e = _trim_edges(it.chars, s, e)
     if s >= e:
         return 0.0, 0.0
-    w = 0.0
-    squeeze = 0.0
-    adv, tl, tr, gap, gapmin, sq = it.adv, it.tl, it.tr, it.gap, it.gapmin, it.sq
-    for k in range(s, e):
-        w += adv[k] - tl[k] - tr[k]
-        if k < e - 1:
-            w += gap[k]
-            squeeze += gap[k] - gapmin[k]
-        if k > s:
-            squeeze += sq[k]
-    w -= it.endtrim[e - 1]
+    w = it.T[e] - it.T[s] - it.gap[e - 1] - it.endtrim[e - 1]
+    squeeze = (it.GS[e - 1] - it.GS[s]) + (it.SQ[e] - it.SQ[s + 1])
     return w, w - squeeze
 
 
 def _break_lines(it: _Items, brk: list[bool], measures: list[float], long_units: list[str]) -> list[tuple[int, int]]:
     """Greedy filling; returns (start, end) item ranges of the lines."""
     chars, n = it.chars, len(it.chars)
-    adv, tl, tr, gap, endtrim = it.adv, it.tl, it.tr, it.gap, it.endtrim
+    gap, endtrim = it.gap, it.endtrim
     lines: list[tuple[int, int]] = []
     s = 0
     while s < n and chars[s] == " ":
         s += 1
     while s < n:
         measure = measures[min(len(lines), len(measures) - 1)]
-        # 1. longest prefix whose width (trailing spaces ignored) fits
-        running = 0.0
-        k_nat = s
-        e = s
-        last_solid = s  # end of the prefix without trailing spaces
-        while e < n:
-            w_item = adv[e] - tl[e] - tr[e]
-            if chars[e] == " ":
-                running += w_item + gap[e]
-                e += 1
-                continue
-            width_here = running + w_item - endtrim[e]
-            if width_here > measure + EPS and e > s:
-                break
-            running += w_item + gap[e]
+        # 1. longest prefix whose width (trailing spaces ignored) fits: a lower bound by
+        #    bisection on the prefix sums, then forward while the exact width still fits
+        T = it.T
+        e = max(s + 1, bisect_right(T, T[s] + measure + EPS) - 1)
+        while e < n and (chars[e] == " " or T[e + 1] - T[s] - gap[e] - endtrim[e] <= measure + EPS):
             e += 1
-            last_solid = e
-            k_nat = e
-        if e >= n:
-            k_nat = n  # the rest fits (trailing spaces included)
-        elif chars[e - 1] == " " and e > last_solid:
-            k_nat = e  # break after the spaces
+        k_nat = e
         if brk[k_nat]:
             end = k_nat
         else:
@@ -320,7 +380,7 @@ def _fix_orphan(it: _Items, brk: list[bool], lines: list[tuple[int, int]], measu
 def _justify(it: _Items, s: int, e: int, measure: float, last: bool, justify: bool) -> list[float]:
     """Final gaps after each item of the line (the last one unused)."""
     s, e = _trim_edges(it.chars, s, e)
-    gaps = [it.gap[k] for k in range(s, e)]
+    gaps = it.gap[s:e]
     if s >= e:
         return gaps
     natural = _width(it, s, e)[0]
@@ -328,81 +388,78 @@ def _justify(it: _Items, s: int, e: int, measure: float, last: bool, justify: bo
     if slack < -EPS:
         # squeeze in clreq's reduction order: pairs to 1 em, then CJK–Latin space to ⅛ em
         need = -slack
-        pair_room = [(k, it.sq[k]) for k in range(s + 1, e) if it.sq[k] > 0]
-        total = sum(r for _, r in pair_room)
+        total = it.SQ[e] - it.SQ[s + 1]
         if total > 0:
             take = min(need, total)
-            for k, r in pair_room:
-                gaps[k - 1 - s] -= take * r / total
+            for k in range(s + 1, e):
+                if it.sq[k] > 0:
+                    gaps[k - 1 - s] -= take * it.sq[k] / total
             need -= take
-        if need > EPS:
-            room = [(k, it.gap[k] - it.gapmin[k]) for k in range(s, e - 1) if it.gap[k] > it.gapmin[k]]
-            total = sum(r for _, r in room)
-            if total > 0:
-                take = min(need, total)
-                for k, r in room:
-                    gaps[k - s] -= take * r / total
+        total = it.GS[e - 1] - it.GS[s]
+        if need > EPS and total > 0:
+            take = min(need, total)
+            for k in range(s, e - 1):
+                room = it.gap[k] - it.gapmin[k]
+                if room > 0:
+                    gaps[k - s] -= take * room / total
         return gaps
     if last or not justify or slack <= EPS:
         return gaps
     # expand in clreq's order: word spaces to ½ em, CJK–Latin space to ⅓ em, then every gap equally
-    for kind in ("space", "cjk-latin"):
-        room = []
-        for k in range(s, e - 1):
-            if kind == "space" and it.chars[k] == " ":
-                room.append((k, max(0.0, 0.5 * it.sizes[k] - it.adv[k])))
-            elif kind == "cjk-latin" and it.gapmax[k] > it.gap[k]:
-                room.append((k, it.gapmax[k] - it.gap[k]))
-        total = sum(r for _, r in room)
+    for positions, room_of in ((it.spaces, lambda k: max(0.0, 0.5 * it.sizes[k] - it.adv[k])),
+                               (it.latin_gaps, lambda k: it.gapmax[k] - it.gap[k])):
+        inside = positions[bisect_left(positions, s):bisect_left(positions, e - 1)]
+        if not inside:
+            continue
+        rooms = [(k, room_of(k)) for k in inside]
+        total = sum(r for _, r in rooms)
         if total > EPS:
             take = min(slack, total)
-            for k, r in room:
+            for k, r in rooms:
                 gaps[k - s] += take * r / total
             slack -= take
         if slack <= EPS:
             return gaps
-    eligible = [k for k in range(s, e - 1) if it.stretch[k]]
-    if eligible:
-        each = slack / len(eligible)
-        for k in eligible:
-            gaps[k - s] += each
+    eligible = (e - 1 - s) - (it.NS[e - 1] - it.NS[s])
+    if eligible > 0:
+        each = slack / eligible
+        gaps = list(map(add, gaps, map(mul, it.stretch[s:e], repeat(each))))
     return gaps
 
 
 def _runs(it: _Items, s: int, e: int, gaps: list[float], x0: float, last_trim: bool) -> tuple[tuple[Run, ...], float]:
+    """Glyph positions of the line, grouped into runs of one face and size with a
+    constant step (PDF Tc) between their glyphs."""
     s2, e2 = _trim_edges(it.chars, s, e)
+    if s2 >= e2:
+        return (), 0.0
+    m = e2 - s2
+    # box left edges, then glyph origins (a trimmed opening mark's glyph starts ½ em left of its box)
+    gaps = list(gaps[:m - 1])
+    gaps.append(0.0)
+    boxes = list(accumulate(map(add, it.w[s2:e2], gaps), initial=x0))
+    xs = list(map(sub, boxes[:m], it.tl[s2:e2]))
+    width = boxes[m] - x0 - (it.endtrim[e2 - 1] if last_trim else 0.0)
+    # the step between glyph i and i+1 (PDF Tc): the gap, less the blank halves trimmed
+    steps = list(map(sub, map(sub, gaps[:m - 1], it.tr[s2:e2 - 1]), it.tl[s2 + 1:e2]))
+    faces, sizes = it.faces[s2:e2], it.sizes[s2:e2]
+    # a run ends where the step changes (compared at 1e-6 pt), or the face or size does
+    rounded = list(map(round, steps, repeat(6)))
+    cuts = list(compress(count(1), map(ne, rounded[1:], rounded[:-1])))
+    if faces.count(faces[0]) != m or sizes.count(sizes[0]) != m:
+        changes = [i for i in range(1, m) if faces[i] is not faces[i - 1] or sizes[i] != sizes[i - 1]]
+        cuts = sorted(set(cuts).union(changes, (i - 1 for i in changes)))
+    chars = it.chars
     runs: list[Run] = []
-    x = x0
-    cur_font = None
-    cur_size = 0.0
-    cur_x = 0.0
-    cur_text: list[str] = []
-    cur_track: float | None = None
-    prev_end = 0.0   # where the previous glyph's advance ends, for the tracking test
-
-    def flush():
-        if cur_text:
-            runs.append(Run(cur_font, cur_size, cur_x, "".join(cur_text), cur_track or 0.0))
-
-    for k in range(s2, e2):
-        face = it.faces[k]
-        font = face.psname if face is not None else ""
-        gx = x - it.tl[k]
-        if cur_text and font == cur_font and it.sizes[k] == cur_size:
-            track = gx - prev_end
-            if cur_track is None and len(cur_text) == 1:
-                cur_track = track
-            if cur_track is not None and abs(track - cur_track) < 1e-4:
-                cur_text.append(it.chars[k])
-                prev_end = gx + it.adv[k]
-                x += it.adv[k] - it.tl[k] - it.tr[k] + (gaps[k - s2] if k < e2 - 1 else 0.0)
-                continue
-        flush()
-        cur_font, cur_size, cur_x, cur_text, cur_track = font, it.sizes[k], gx, [it.chars[k]], None
-        prev_end = gx + it.adv[k]
-        x += it.adv[k] - it.tl[k] - it.tr[k] + (gaps[k - s2] if k < e2 - 1 else 0.0)
-    flush()
-    width = x - x0 - (it.endtrim[e2 - 1] if e2 > s2 and last_trim else 0.0)
+    a, ci, nc = 0, 0, len(cuts)
+    while a < m:
+        while ci < nc and cuts[ci] <= a:
+            ci += 1
+        b = cuts[ci] if ci < nc else m - 1   # the run is glyphs a..b
+        face = faces[a]
+        runs.append(Run(face.psname if face is not None else "", sizes[a], xs[a], chars[s2 + a:s2 + b + 1],
+                        steps[a] if b > a else 0.0))
+        a = b + 1
     return tuple(runs), width
 
 
