@@ -17,7 +17,8 @@ def paragraph(rng: random.Random, target: int) -> str:
     while n < target:
         r = rng.random()
         if r < 0.06:
-            piece = f"{rng.randint(1, 9999)}{rng.choice(['', '.5', ',000'])}{rng.choice(['%', '万', '亿元', '个', '年'])}"
+            unit = rng.choice(["%", "万", "亿元", "个", "年"])
+            piece = f"{rng.randint(1, 9999)}{rng.choice(['', '.5', ',000'])}{unit}"
         elif r < 0.09:
             piece = rng.choice(LATIN)
         elif r < 0.13:

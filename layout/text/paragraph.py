@@ -18,8 +18,8 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, count, repeat
-from typing import NamedTuple
 from operator import add, mul, ne, not_, sub
+from typing import NamedTuple
 
 from ..fonts import FontFace, FontRegistry
 from .breaks import BreakRules
