@@ -18,6 +18,7 @@ from ..styles import HEADLINE_SIZES, PageTemplate
 from ..tree import Block, Box, TextLine
 from .body import BodyFlow, FlowLine, Frame, balanced, flow_into
 from .display import SetLine, Setter
+from .vertical import vertical_deck
 
 ASCENT = 0.88       # baseline below the em-box top (CJK ideographic em box)
 CAPTION_SIZE = 8.0  # 小六-ish; above the 6 pt print minimum
@@ -101,21 +102,27 @@ def effective_ppi(image: Image, width_pt: float) -> float:
     return image_size(image)[0] / (width_pt / 72.0)
 
 
-def _frames(rect: Rect, top_rows: int, image_cols: int, image_rows: int) -> list[Frame]:
+def _frames(rect: Rect, top_rows: int, image_cols: int, image_rows: int, vrows: int = 0) -> list[Frame]:
+    """Column frames below the deck; the first `image_cols` columns also below the image,
+    the last column below a vertical headline of `vrows` rows."""
     frames = []
+    last = rect.column + rect.span - 1
     for c in range(rect.column, rect.column + rect.span):
         first = rect.row + top_rows + (image_rows if c < rect.column + image_cols else 0)
+        if c == last and vrows:
+            first = max(first, rect.row + vrows)
         frames.append(Frame(c, first, rect.row + rect.rows - first))
     return frames
 
 
-def needed_rows(flow: BodyFlow, deck_rows: int, image_cols: int, image_rows: int, span: int) -> int:
+def needed_rows(flow: BodyFlow, deck_rows: int, image_cols: int, image_rows: int, span: int,
+                vrows: int = 0) -> int:
     """The fewest block rows at this span that hold the whole article."""
-    lo = deck_rows + image_rows + 1
+    lo = max(deck_rows + image_rows, vrows) + 1
     hi = lo + len(flow.lines) + 2
     while lo < hi:
         mid = (lo + hi) // 2
-        frames = _frames(Rect(1, span, 1, mid), deck_rows, image_cols, image_rows)
+        frames = _frames(Rect(1, span, 1, mid), deck_rows, image_cols, image_rows, vrows)
         if all(f.rows > 0 for f in frames) and flow_into(frames, flow.lines)[1] >= len(flow.lines):
             hi = mid
         else:
@@ -149,10 +156,10 @@ class _Fit:
 
 
 def _fit(rect: Rect, deck_rows: int, image_cols: int, image_rows: int, flow: list[FlowLine],
-         continued_from: int, jump_to: int) -> _Fit:
+         continued_from: int, jump_to: int, vrows: int = 0) -> _Fit:
     """Pour the body into the block's column frames below a deck of `deck_rows`."""
     for jump in ((jump_to, 0) if jump_to else (0,)):
-        frames = _frames(rect, deck_rows, image_cols, image_rows)
+        frames = _frames(rect, deck_rows, image_cols, image_rows, vrows)
         if jump and frames:
             last = frames[-1]
             frames[-1] = Frame(last.column, last.row, last.rows - 1)  # the （下转） row
@@ -173,20 +180,28 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     x0 = tpl.column_x(rect.column)
     width = tpl.span_width(rect.span)
     top = tpl.row_top(rect.row)
-    deck = build_deck(article, rank, width, tpl, setter, continued_from)
+    vertical = None
+    if article.vertical_headline and not continued_from and rect.span >= 2:
+        # 竖题 in the block's last column; the body takes the other columns and the rest of that one
+        vertical = vertical_deck(article, rank, rect.column + rect.span - 1, rect.row, rect.rows, tpl,
+                                 setter.registry)
+        deck = Deck([], 1)   # a blank grid line between the rule above and the body
+    else:
+        deck = build_deck(article, rank, width, tpl, setter, continued_from)
+    vrows = vertical.rows if vertical else 0
     img = next((b for b in article.body if isinstance(b, Image)), None) if not continued_from else None
-    image_cols, image_rows, caption = image_layout(img, rect.span, tpl, setter)
-    fit = _fit(rect, deck.rows, image_cols, image_rows, flow, continued_from, jump_to)
+    image_cols, image_rows, caption = image_layout(img, rect.span - (1 if vertical else 0), tpl, setter)
+    fit = _fit(rect, deck.rows, image_cols, image_rows, flow, continued_from, jump_to, vrows)
     empty = max(0, min((f.rows for f in fit.frames), default=0) - fit.limit) if not fit.rest else 0
-    if empty and not continued_from:
+    if empty and not continued_from and not vertical:
         # rows the body leaves free go to the deck (more air round the headline) rather
         # than white at the foot of every column; the deck at most doubles
         grow = min(empty, max(2, deck.rows))
         fit = _fit(rect, deck.rows + grow, image_cols, image_rows, flow, continued_from, jump_to)
         empty -= grow
     deck_rows, jump_to = fit.deck_rows, fit.jump_to
-    blocks: list[Block] = []
-    missing = list(deck.missing)
+    blocks: list[Block] = list(vertical.blocks) if vertical else []
+    missing = list(deck.missing) + (vertical.missing if vertical else [])
 
     # the deck, centred in its whole grid lines
     height = sum(d.gap_before + d.line.size for d in deck.lines)

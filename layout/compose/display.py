@@ -31,6 +31,7 @@ class Setter:
     """Sets display lines with one font registry; remembers missing characters."""
 
     def __init__(self, registry):
+        self.registry = registry
         self.measure = FontMeasure(registry)
 
     def line(self, text: str, role: str, size: float) -> SetLine:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..edition.model import Article, Edition, Origin, Page, Placement, Slot
+from ..edition.model import Article, Edition, Image, Origin, Page, Placement, Slot
 from ..fonts import FontRegistry, codepoint
 from ..problems import Problems
 from ..styles import PageTemplate
@@ -21,6 +21,7 @@ from .article import Rect, build_deck, compose_article, image_layout, needed_row
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
 from .furniture import folio, masthead, page_label
+from .vertical import vertical_deck
 from .place import Item, auto_place
 
 RULE_WIDTH = 0.5
@@ -91,13 +92,18 @@ def _need_fn(pieces: list[_Piece], tpl: PageTemplate, setter: Setter):
         if (key, span) not in cache:
             pc = pieces[key]
             width = tpl.span_width(span)
-            deck = build_deck(pc.article, pc.rank, width, tpl, setter, pc.continued_from)
             img = None if pc.continued_from else next(
-                (b for b in pc.article.body if type(b).__name__ == "Image"), None)
-            icols, irows, _ = image_layout(img, span, tpl, setter)
+                (b for b in pc.article.body if isinstance(b, Image)), None)
+            vrows = 0
+            if pc.article.vertical_headline and not pc.continued_from and span >= 2:
+                vrows = vertical_deck(pc.article, pc.rank, span, 1, tpl.lines, tpl, setter.registry).rows
+                deck_rows = 1
+                icols, irows, _ = image_layout(img, span - 1, tpl, setter)
+            else:
+                deck_rows = build_deck(pc.article, pc.rank, width, tpl, setter, pc.continued_from).rows
+                icols, irows, _ = image_layout(img, span, tpl, setter)
             extra = 1 if pc.continued_from else 0
-            flow = BodyFlow(pc.flow)
-            cache[(key, span)] = needed_rows(flow, deck.rows + extra, icols, irows, span)
+            cache[(key, span)] = needed_rows(BodyFlow(pc.flow), deck_rows + extra, icols, irows, span, vrows)
         return cache[(key, span)]
 
     return need
