@@ -58,7 +58,8 @@ def vertical_deck(article: Article, rank: str, column: int, top_row: int, max_ro
     if article.subhead:
         lanes.append(("subhead", article.subhead, "kai", sizes.kicker))
     if article.byline:
-        lanes.append(("byline", article.byline, "kai", tpl.body_size))
+        # a size step above the body, so a vertical byline never reads as a body line
+        lanes.append(("byline", article.byline, "kai", max(10.5, tpl.body_size + 1.5)))
     width = tpl.column_width
     limit = max_rows * tpl.line_pitch - tpl.line_pitch
     # the largest headline size whose lane fits the column's width and the block's height
