@@ -22,7 +22,7 @@ from .fonts import FontError, FontRegistry
 from .problems import Problems, Severity
 from .render.edition import print_pdf, reader_pdf
 from .render.pdf import RenderOptions
-from .styles import load_template
+from .styles import PageTemplate, load_template
 from .tree import EditionTree
 
 
@@ -34,6 +34,7 @@ class BuildResult:
     out_dir: Path | None = None
     files: list[Path] = field(default_factory=list)
     registry: FontRegistry | None = None
+    template: PageTemplate | None = None
 
     @property
     def ok(self) -> bool:
@@ -80,6 +81,12 @@ def compose(folder: Path, allow_overset: bool = False, progress=None) -> BuildRe
         problems.error("font", str(exc))
         return result
     tpl = load_template(edition.template, edition.template_overrides)
+    result.template = tpl
+    if tpl.column_chars < 2 or tpl.lines < 10:
+        problems.error("template", f"template {tpl.name}: columns of {tpl.column_chars} characters and "
+                       f"{tpl.lines} lines are too small for a page", file=str(edition.root / "edition.yaml"),
+                       field="template")
+        return result
     tree, cproblems = compose_edition(edition, tpl, registry, allow_overset, progress)
     if allow_overset:
         # the editor asked to see the overset: it is drawn as a red mark and reported, not fatal

@@ -67,3 +67,106 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@app.command()
+def check(edition_dir: Path = typer.Argument(..., help="the edition folder"),
+          out: Path = typer.Option(Path("output"), "-o", "--out", help="where report.json goes: OUT/<slug>/")) -> None:
+    """Preflight: compose and render to a temporary folder, then report what a press would refuse."""
+    import json
+
+    from .build import write_atomic
+    from .qa.preflight import check_edition
+    if not (edition_dir / "edition.yaml").is_file():
+        typer.echo(f"{edition_dir}: not an edition folder (no edition.yaml)", err=True)
+        raise typer.Exit(2)
+    try:
+        problems, summary = check_edition(edition_dir)
+    except Exception as exc:  # the check itself could not run: say so, exit 2
+        typer.echo(f"check could not run: {exc}", err=True)
+        raise typer.Exit(2) from None
+    rows = [(p.severity.value, p.kind, str(p.page or ""), p.article or "", p.message) for p in problems]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(("severity", "kind", "page", "article"))]
+    header = ("severity", "kind", "page", "article", "message")
+    for r in [header, *rows]:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
+    errors = len(problems.errors)
+    typer.echo(f"{summary['edition']}: {summary['pages']} pages, {errors} errors, {len(problems.warnings)} "
+               f"warnings; ink: {summary['ink']}")
+    slug = summary["edition"]
+    report = {"edition": slug, "ok": errors == 0, "errors": errors, "warnings": len(problems.warnings),
+              "summary": summary, "problems": [p.to_json() for p in problems]}
+    write_atomic(out / slug / "report.json", (json.dumps(report, ensure_ascii=False, indent=1) + "\n").encode())
+    raise typer.Exit(1 if errors else 0)
+
+
+@app.command()
+def proof(source: Path = typer.Argument(..., help="an edition folder or a PDF"),
+          dpi: float = typer.Option(150.0, "--dpi"),
+          pages: str = typer.Option(None, "--pages", help="e.g. 1,3-4"),
+          out: Path = typer.Option(Path("output"), "-o", "--out")) -> None:
+    """PNG proofs of every page (or --pages), written to OUT/<slug>/proofs/NN.png."""
+    from pypdf import PdfReader
+
+    from .qa.proof import parse_pages
+    from .qa.proof import proof as make_proofs
+    if source.is_dir():
+        from .build import build_edition
+        if not (source / "edition.yaml").is_file():
+            typer.echo(f"{source}: not an edition folder (no edition.yaml)", err=True)
+            raise typer.Exit(2)
+        result = build_edition(source, out)
+        _print_problems(result.problems, True)
+        if not result.ok:
+            raise typer.Exit(1)
+        pdf, slug = result.out_dir / f"{result.edition.slug}.pdf", result.edition.slug
+    elif source.is_file():
+        pdf, slug = source, source.stem
+    else:
+        typer.echo(f"{source}: no such file or folder", err=True)
+        raise typer.Exit(2)
+    try:
+        count = len(PdfReader(pdf).pages)
+        wanted = parse_pages(pages, count)
+        written = make_proofs(pdf, out / slug / "proofs", wanted, dpi)
+    except (ValueError, OSError) as exc:
+        typer.echo(f"proof: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{len(written)} proofs → {out / slug / 'proofs'}")
+
+
+@app.command()
+def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or edition PDF"),
+         b: Path = typer.Argument(..., help="build folder (OUT/<slug>) or edition PDF"),
+         out: Path = typer.Option(Path("output/diff"), "-o", "--out", help="folder for diff.json and report.html"),
+         allow: list[str] = typer.Option([], "--allow", help="an article whose changes are expected (repeatable)"),
+         max_changed_pages: int = typer.Option(None, "--max-changed-pages",
+                                               help="pass while at most N pages change unexpectedly"),
+         dpi: float = typer.Option(150.0, "--dpi")) -> None:
+    """Compare two builds: diff.json, report.html; exit 0 identical, 1 differences, 2 error."""
+    import json
+
+    from .build import write_atomic
+    from .qa.diff import DiffError
+    from .qa.diff import diff as run_diff
+    from .qa.report import render_html
+    try:
+        result = run_diff(a, b, tuple(allow), max_changed_pages, dpi)
+    except DiffError as exc:
+        typer.echo(f"diff: {exc}", err=True)
+        raise typer.Exit(2) from None
+    data = result.data
+    write_atomic(out / "diff.json", (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
+    write_atomic(out / "report.html", render_html(data, result.images, dpi).encode())
+    for page in data["pages"]:
+        if page["status"] == "unchanged":
+            continue
+        typer.echo(f"page {page['page']:02d}: {page['status']}"
+                   + ("" if not page.get("expected") else " (expected)"))
+        for c in page.get("layout", []):
+            from .qa.report import _change_text
+            typer.echo(f"  {_change_text(c)}")
+    for art, info in data["articles"].items():
+        typer.echo(f"article {art}: {len(info['edits'])} text edits on page {', '.join(map(str, info['pages']))}")
+    typer.echo(f"{data['changed_pages']} of {data['pages_compared']} pages changed → {out / 'report.html'}")
+    raise typer.Exit(data["exit"])
