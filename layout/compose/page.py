@@ -21,8 +21,8 @@ from .article import Rect, build_deck, compose_article, image_layout, needed_row
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
 from .furniture import folio, masthead, page_label
-from .vertical import vertical_deck
 from .place import Item, auto_place
+from .vertical import vertical_deck
 
 RULE_WIDTH = 0.5
 

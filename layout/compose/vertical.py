@@ -79,7 +79,7 @@ def vertical_deck(article: Article, rank: str, column: int, top_row: int, max_ro
     missing: list[str] = []
     x = x_right
     prev = None
-    for (kind, text, role, size), lane in zip(lanes, lane_sizes):
+    for (kind, text, role, _), lane in zip(lanes, lane_sizes):
         if prev is not None:
             x -= LANE_GAP * max(prev, lane)
         x -= lane

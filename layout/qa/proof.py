@@ -26,7 +26,7 @@ def parse_pages(spec: str | None, count: int) -> list[int]:
     return sorted(set(pages))
 
 
-def render_pages(pdf: Path, pages: list[int] | None = None, dpi: float = 150.0) -> dict[int, "object"]:
+def render_pages(pdf: Path, pages: list[int] | None = None, dpi: float = 150.0) -> dict[int, object]:
     """Page number -> PIL image (RGB)."""
     import pypdfium2 as pdfium
     doc = pdfium.PdfDocument(str(pdf))
