@@ -262,8 +262,9 @@ def raster_regions(img_a, img_b, dpi: float) -> list[list[float]]:
                         seen[ny, nx] = True
                         stack.append((ny, nx))
         if ys:
-            regions.append([round(min(xs) * scale, 2), round(min(ys) * scale, 2),
-                            round((max(xs) - min(xs) + 1) * scale, 2), round((max(ys) - min(ys) + 1) * scale, 2)])
+            regions.append([round(float(min(xs) * scale), 2), round(float(min(ys) * scale), 2),
+                            round(float((max(xs) - min(xs) + 1) * scale), 2),
+                            round(float((max(ys) - min(ys) + 1) * scale), 2)])
     return regions
 
 

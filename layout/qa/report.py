@@ -9,6 +9,9 @@ from PIL import Image, ImageDraw
 
 THUMB_W = 180
 VIEW_W = 640
+CROP_H = 160
+MAX_CROPS = 8
+CROP_MARGIN_PT = 18
 
 
 def _data_url(img: Image.Image) -> str:
@@ -20,6 +23,20 @@ def _data_url(img: Image.Image) -> str:
 def _scaled(img: Image.Image, width: int) -> Image.Image:
     h = round(img.height * width / img.width)
     return img.resize((width, h), Image.Resampling.LANCZOS)
+
+
+def _crop_box(box: list[float], dpi: float, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    k = dpi / 72.0
+    x, y, w, h = box
+    m = CROP_MARGIN_PT
+    return (max(0, round((x - m) * k)), max(0, round((y - m) * k)),
+            min(size[0], round((x + w + m) * k)), min(size[1], round((y + h + m) * k)))
+
+
+def _scaled_to_height(img: Image.Image, height: int) -> Image.Image:
+    if img.height <= height:
+        return img
+    return img.resize((max(1, round(img.width * height / img.height)), height), Image.Resampling.LANCZOS)
 
 
 def _outlined(img: Image.Image, regions: list[dict], dpi: float, colour=(220, 0, 0)) -> Image.Image:
@@ -59,7 +76,7 @@ body{{font-family:sans-serif;margin:24px;color:#222}} h1{{font-size:22px}} h2{{f
 display:flex;align-items:center;justify-content:center;color:#888}} .changed img{{border:2px solid #d00}}
 .pair{{display:flex;gap:16px;flex-wrap:wrap}} .pair figure{{margin:0}} .pair img{{width:{VIEW_W // 2}px;
 border:1px solid #999}} figcaption{{font-size:13px;color:#555}} del{{background:#fcc}} ins{{background:#cfc}}
-.ok{{color:#070}} .bad{{color:#b00}} code{{font-size:12px}}</style></head><body>
+.crops img{{width:auto;max-width:{VIEW_W}px}} .ok{{color:#070}} .bad{{color:#b00}} code{{font-size:12px}}</style></head><body>
 <h1>banmian diff</h1><p><b>A</b> {e(data['a'])}<br><b>B</b> {e(data['b'])}</p>
 <p>{data['pages_compared']} pages compared, {data['changed_pages']} changed
 ({data['rendered_pages']} rendered), {len(data['articles'])} articles with text changes —
@@ -84,7 +101,16 @@ border:1px solid #999}} figcaption{{font-size:13px;color:#555}} del{{background:
                            ("overlay: A red, B cyan", _outlined(_overlay(a, b), regions, dpi, (0, 0, 0)))):
             parts.append(f'<figure><img alt="{label}" src="{_data_url(_scaled(img, VIEW_W))}">'
                          f"<figcaption>{e(label)}</figcaption></figure>")
-        parts.append("</div><ul>")
+        parts.append("</div>")
+        crops = []
+        for r in regions[:MAX_CROPS]:
+            box = _crop_box(r["box"], dpi, a.size)
+            pair = [_scaled_to_height(img.crop(box), CROP_H) for img in (a, b)]
+            crops.append(f'<figure><img alt="A" src="{_data_url(pair[0])}"> <img alt="B" src="{_data_url(pair[1])}">'
+                         f"<figcaption>{e(', '.join(r['blocks']) or 'no block')}: A | B</figcaption></figure>")
+        if crops:
+            parts.append('<div class="pair crops">' + "".join(crops) + "</div>")
+        parts.append("<ul>")
         for c in page.get("layout", []):
             parts.append(f"<li>{e(_change_text(c))}</li>")
         for r in regions:
