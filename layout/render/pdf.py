@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib.utils import ImageReader, TimeStamp
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
@@ -89,7 +90,7 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
         c.setBleedBox((off - page.bleed, off - page.bleed, off + page.width + page.bleed,
                        off + page.height + page.bleed))
         c.setArtBox(trim)
-    names = {f.psname: registry.register(f) for f in registry.faces.values()}
+    faces = {registry.register(f): f for f in registry.faces.values()}
     print_mode = opts.mode == "print"
 
     def Y(y: float) -> float:
@@ -132,20 +133,18 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
             c.setLineWidth(rule.width)
             c.line(rule.x0 + off, Y(rule.y0), rule.x1 + off, Y(rule.y1))
         if block.lines:
-            t = c.beginText()
+            code = ["BT"]
             for line in block.lines:
+                y = fp_str(Y(line.baseline))
                 for run in line.runs:
                     if not run.font:
                         continue
-                    if (run.font, run.size) != (state["font"], state["size"]):
-                        t.setFont(names.get(run.font, run.font), run.size)
-                        state["font"], state["size"] = run.font, run.size
                     if run.tracking != state["track"]:
-                        t.setCharSpace(run.tracking)
+                        code.append(f"{fp_str(run.tracking)} Tc")
                         state["track"] = run.tracking
-                    _draw_run(c, t, run, names.get(run.font, run.font), off + line.x + run.x,
-                              Y(line.baseline))
-            c.drawText(t)
+                    _run_code(c, code, run, faces[run.font], off + line.x + run.x, y, state)
+            code.append("ET")
+            c._code.append(" ".join(code))
         if colour_red:
             black(c)
     if page.crop_marks:
@@ -153,27 +152,29 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
     c.showPage()
 
 
-def _draw_run(c: Canvas, t, run, fontname: str, x: float, y: float) -> None:
-    """Draw a run as one string per font subset, each at its own origin.
+def _run_code(c: Canvas, code: list[str], run, face, x: float, y: str, state: dict) -> None:
+    """PDF operators for one run: one string per font subset, each at its own origin.
 
-    reportlab embeds a TrueType font as 256-glyph subsets and switches subset
-    (Tf) inside a string; character spacing (Tc) after the last glyph before a
-    switch is applied by renderers but dropped by some text extractors
-    (pdfminer), which would then see glyphs where they are not. Placing every
-    subset piece explicitly keeps positions exact for every reader."""
-    font = pdfmetrics.getFont(fontname)
-    pieces = font.splitString(run.text, c._doc) if getattr(font, "_dynamicFont", False) else [(0, run.text)]
-    if len(pieces) == 1:
-        t.setTextOrigin(x, y)
-        t.textOut(run.text)
-        return
+    reportlab embeds a TrueType font as 256-glyph subsets. Inside one string a
+    subset switch (Tf) would leave the character spacing (Tc) after the last
+    glyph before it to the reader — renderers apply it, some text extractors
+    (pdfminer) drop it and would see glyphs where they are not — so every
+    subset piece is placed explicitly (Tm). The operators are written
+    directly: reportlab's text object would rebuild the same ones far slower."""
+    font = pdfmetrics.getFont(face.psname)
+    doc = c._doc
+    widths = face.widths
     i = 0
-    for _subset, data in pieces:
-        piece = run.text[i:i + len(data)]
-        t.setTextOrigin(x, y)
-        t.textOut(piece)
-        x += pdfmetrics.stringWidth(piece, fontname, run.size) + run.tracking * len(piece)
-        i += len(data)
+    for subset, data in font.splitString(run.text, doc):
+        n = len(data)
+        name = font.getSubsetInternalName(subset, doc)
+        if (name, run.size) != (state["font"], state["size"]):
+            code.append(f"{name} {fp_str(run.size)} Tf")
+            state["font"], state["size"] = name, run.size
+        code.append(f"1 0 0 1 {fp_str(x)} {y} Tm ({c._escape(data)}) Tj")
+        if i + n < len(run.text):
+            x += sum(widths[ch] for ch in run.text[i:i + n]) * run.size + run.tracking * n
+        i += n
 
 
 def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, Y,

@@ -8,6 +8,7 @@ everything else (hanzi÷hanzi, hanzi÷Latin, ”÷“, ——÷hanzi …) is all
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from .classes import ASCII_SPACE, MODEL_NO_END, MODEL_NO_START, NO_END, NO_START, UNSPLITTABLE_PAIRS
@@ -48,12 +49,17 @@ class BreakRules:
     def _forbidden(self) -> re.Pattern:
         """One pattern whose (empty) matches are the positions where a break is forbidden."""
         if self._pattern is None:
-            s = "".join(re.escape(c) for c in sorted(self.no_start))
-            e = "".join(re.escape(c) for c in sorted(self.no_end))
-            pairs = "|".join(f"(?<={re.escape(c)})(?={re.escape(c)})" for c in sorted(UNSPLITTABLE_PAIRS))
-            self._pattern = re.compile(
-                f"(?<=[^ ])(?=[{s}])"           # b may not start a line (and a is not a space)
-                f"|(?<=[{e}])(?=[^ ])"          # a may not end a line (and b is not a space)
-                f"|{pairs}"                     # the halves of —— and ……
-                f"|(?<=[!-~])(?=[!-~])")        # inside a Latin word or number
+            self._pattern = _forbidden_pattern(self.no_start, self.no_end)
         return self._pattern
+
+
+@functools.lru_cache(maxsize=8)
+def _forbidden_pattern(no_start: frozenset, no_end: frozenset) -> re.Pattern:
+    s = "".join(re.escape(c) for c in sorted(no_start))
+    e = "".join(re.escape(c) for c in sorted(no_end))
+    pairs = "|".join(f"(?<={re.escape(c)})(?={re.escape(c)})" for c in sorted(UNSPLITTABLE_PAIRS))
+    return re.compile(
+        f"(?<=[^ ])(?=[{s}])"           # b may not start a line (and a is not a space)
+        f"|(?<=[{e}])(?=[^ ])"          # a may not end a line (and b is not a space)
+        f"|{pairs}"                     # the halves of —— and ……
+        f"|(?<=[!-~])(?=[!-~])")        # inside a Latin word or number
