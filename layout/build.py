@@ -9,6 +9,7 @@ PDF.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -37,6 +38,7 @@ class BuildResult:
     registry: FontRegistry | None = None
     template: PageTemplate | None = None
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage
+    icc: bytes | None = None                                 # the CMYK output profile for PDF/X-4
 
     @property
     def ok(self) -> bool:
@@ -77,7 +79,7 @@ def report_json(result: BuildResult) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def compose(folder: Path, allow_overset: bool = False, progress=None) -> BuildResult:
+def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None) -> BuildResult:
     """Load and compose, without rendering (check, diff and tests use this)."""
     t0 = time.perf_counter()
     edition, problems = load_edition(folder)
@@ -98,7 +100,8 @@ def compose(folder: Path, allow_overset: bool = False, progress=None) -> BuildRe
                        field="template")
         return result
     t0 = time.perf_counter()
-    tree, cproblems = compose_edition(edition, tpl, registry, allow_overset, progress)
+    result.icc = _output_profile(edition, tpl, problems)
+    tree, cproblems = compose_edition(edition, tpl, registry, allow_overset, progress, pool)
     result.timings["compose"] = time.perf_counter() - t0
     if allow_overset:
         # the editor asked to see the overset: it is drawn as a red mark and reported, not fatal
@@ -110,10 +113,39 @@ def compose(folder: Path, allow_overset: bool = False, progress=None) -> BuildRe
     return result
 
 
+def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> bytes | None:
+    """The template's ICC output profile, which must exist and be CMYK (PDF/X-4 output intent)."""
+    if not tpl.icc_profile:
+        return None
+    from PIL import ImageCms
+
+    from .edition.load import inside
+    where = {"file": str(edition.root / "edition.yaml"), "field": "template.icc_profile"}
+    path = inside(edition.root, tpl.icc_profile)
+    if path is None or not path.is_file():
+        problems.error("icc", f"ICC profile not found in the edition folder: {tpl.icc_profile}", **where)
+        return None
+    data = path.read_bytes()
+    try:
+        space = ImageCms.ImageCmsProfile(io.BytesIO(data)).profile.xcolor_space.strip()
+    except (OSError, ImageCms.PyCMSError) as exc:
+        problems.error("icc", f"not an ICC profile: {tpl.icc_profile}: {exc}", **where)
+        return None
+    if space != "CMYK":
+        problems.error("icc", f"the output profile must be CMYK, {tpl.icc_profile} is {space}", **where)
+        return None
+    return data
+
+
 def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = False,
-                  progress=None) -> BuildResult:
-    folder = Path(folder)
-    result = compose(folder, allow_overset, progress)
+                  progress=None, jobs: int = 1) -> BuildResult:
+    from .parallel import Pool
+    with Pool(jobs) as pool:
+        return _build(Path(folder), Path(out), allow_overset, progress, pool)
+
+
+def _build(folder: Path, out: Path, allow_overset: bool, progress, pool) -> BuildResult:
+    result = compose(folder, allow_overset, progress, pool)
     edition, tree = result.edition, result.tree
     if edition is None or tree is None or result.problems.has_errors():
         if edition is not None:
@@ -128,13 +160,18 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     opts = RenderOptions(edition_root=edition.root, title=title,
                          author=edition.paper.publisher or edition.paper.name,
                          subject=f"{edition.paper.name} 第{edition.issue}期",
-                         keywords=", ".join(p.section for p in edition.pages), date=edition.date)
+                         keywords=", ".join(p.section for p in edition.pages), date=edition.date,
+                         icc=result.icc)
     result.timings["manifest"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    pending = pool.submit_prints(tree, opts, content_hash) if pool.parallel else None
     reader = reader_pdf(tree, registry, opts, content_hash)
     result.timings["render"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    prints = {page.number: print_pdf(tree, page, registry, opts, content_hash) for page in tree.pages}
+    if pending is not None:
+        prints = dict(f.result() for f in pending)
+    else:
+        prints = {page.number: print_pdf(tree, page, registry, opts, content_hash) for page in tree.pages}
     result.timings["print"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     out_dir = Path(out) / edition.slug

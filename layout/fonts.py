@@ -31,6 +31,7 @@ class FontFace:
     path: Path
     psname: str                  # PostScript name (name ID 6): reportlab's key
     widths: dict = field(repr=False, hash=False, compare=False)  # char -> advance in em
+    index: int = 0               # face number inside a .ttc collection
 
     def has(self, char: str) -> bool:
         return char in self.widths
@@ -39,26 +40,26 @@ class FontFace:
         return self.widths[char]
 
 
-def _cache_file(path: str, mtime_ns: int, size: int) -> Path:
+def _cache_file(path: str, mtime_ns: int, size: int, index: int = 0) -> Path:
     import hashlib
     import os
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banmian" / "fonts"
-    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|1".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|1".encode()).hexdigest()[:32]
     return base / f"{key}.json"
 
 
 @functools.lru_cache(maxsize=64)
-def _read_face(path: str, mtime_ns: int) -> tuple[str, dict]:
+def _read_face(path: str, mtime_ns: int, index: int = 0) -> tuple[str, dict]:
     """(PostScript name, char -> advance in em), from a per-user JSON cache when the file
     is unchanged: decoding a GBK face's cmap and hmtx costs ~0.15 s, the cache ~0.02 s."""
     import json
-    cache = _cache_file(path, mtime_ns, Path(path).stat().st_size)
+    cache = _cache_file(path, mtime_ns, Path(path).stat().st_size, index)
     try:
         psname, widths = json.loads(cache.read_text(encoding="utf-8"))
         return psname, widths
     except (OSError, ValueError, TypeError):
         pass
-    value = _decode_face(path)
+    value = _decode_face(path, index)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -69,10 +70,10 @@ def _read_face(path: str, mtime_ns: int) -> tuple[str, dict]:
     return value
 
 
-def _decode_face(path: str) -> tuple[str, dict]:
+def _decode_face(path: str, index: int = 0) -> tuple[str, dict]:
     from fontTools.ttLib import TTFont, TTLibError
     try:
-        font = TTFont(path, lazy=True, fontNumber=0)
+        font = TTFont(path, lazy=True, fontNumber=index)
         if "glyf" not in font:
             raise FontError(f"{path}: not a TrueType-outline font (reportlab embeds glyf fonts only)")
         upm = font["head"].unitsPerEm
@@ -85,11 +86,11 @@ def _decode_face(path: str) -> tuple[str, dict]:
     return psname, widths
 
 
-def load_face(key: str, path: Path) -> FontFace:
+def load_face(key: str, path: Path, index: int = 0) -> FontFace:
     if not path.is_file():
         raise FontError(f"font file not found: {path}")
-    psname, widths = _read_face(str(path), path.stat().st_mtime_ns)
-    return FontFace(key, path, psname, widths)
+    psname, widths = _read_face(str(path), path.stat().st_mtime_ns, index)
+    return FontFace(key, path, psname, widths, index)
 
 
 class FontRegistry:
@@ -105,7 +106,12 @@ class FontRegistry:
         self.faces: dict[str, FontFace] = {}
         names: dict[str, str] = {}
         for key, spec in data["faces"].items():
-            face = load_face(key, (config.parent / spec["file"]).resolve())
+            # a shipped face names its `file` in fonts/; a face found on the machine names its
+            # absolute `path` and may be `optional` (skipped, with every chain, when absent)
+            path = Path(spec["path"]) if "path" in spec else (config.parent / spec["file"]).resolve()
+            if spec.get("optional") and not path.is_file():
+                continue
+            face = load_face(key, path, int(spec.get("index", 0)))
             # reportlab keys fonts by PostScript name: a clash silently draws the wrong font
             if face.psname in names:
                 raise FontError(f"{face.path}: PostScript name {face.psname} is also used by "
@@ -113,7 +119,9 @@ class FontRegistry:
             names[face.psname] = key
             self.faces[key] = face
         self.chains: dict[str, tuple[FontFace, ...]] = {}
+        optional = {k for k, spec in data["faces"].items() if spec.get("optional")}
         for role, keys in data["chains"].items():
+            keys = [k for k in keys if k in self.faces or k not in optional]
             missing = [k for k in keys if k not in self.faces]
             if missing:
                 raise FontError(f"{config}: chain '{role}' names unknown faces {missing}")
@@ -158,7 +166,7 @@ class FontRegistry:
             try:
                 pdfmetrics.getFont(face.psname)
             except KeyError:
-                pdfmetrics.registerFont(TTFont(face.psname, str(face.path)))
+                pdfmetrics.registerFont(TTFont(face.psname, str(face.path), subfontIndex=face.index))
             self._registered.add(face.psname)
         return face.psname
 

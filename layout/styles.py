@@ -25,6 +25,7 @@ TEMPLATE_FIELDS: dict[str, type | tuple] = {
     "columns": int, "gutter_chars": (int, float), "body_size": (int, float),
     "line_pitch": (int, float), "masthead_lines": int, "folio_lines": int,
     "bleed_mm": (int, float), "crop_marks": bool, "page_label_prefix": str, "ink_limit": (int, float),
+    "icc_profile": str,
 }
 
 
@@ -50,6 +51,7 @@ class PageTemplate:
     crop_marks: bool = False
     page_label_prefix: str = ""
     ink_limit: float = 240.0
+    icc_profile: str = ""     # a CMYK output profile (path in the edition folder): print pages become PDF/X-4
 
     @property
     def width(self) -> float:

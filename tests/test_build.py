@@ -134,3 +134,12 @@ def test_pdffonts_sees_only_embedded_fonts(sample_build):
                           text=True)
     rows = proc.stdout.splitlines()[2:]
     assert rows and all(" yes yes yes " in row for row in rows), proc.stdout
+
+
+def test_parallel_jobs_give_byte_identical_output(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    one = build_edition(folder, tmp_path / "j1", jobs=1)
+    two = build_edition(folder, tmp_path / "j2", jobs=2)
+    assert one.ok and two.ok
+    for rel in ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:
+        assert (one.out_dir / rel).read_bytes() == (two.out_dir / rel).read_bytes(), rel

@@ -62,3 +62,15 @@ def test_converted_glyphs_keep_their_side_bearings():
     for ch in "中国新闻，。“”ABCxyz123":
         g = glyf[cmap[ord(ch)]]
         assert hmtx[cmap[ord(ch)]][1] == g.xMin, ch
+
+
+def test_an_optional_machine_font_joins_the_chain_only_when_present(tmp_path):
+    for f in FONTS_DIR.glob("*.ttf"):
+        (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "fonts.yaml").write_text(
+        "faces:\n  song: {file: BanmianSong-Regular.ttf}\n"
+        f"  extra: {{path: {FONTS_DIR / 'BanmianKai-Regular.ttf'}, optional: true}}\n"
+        "  gone: {path: /nonexistent/font.ttf, optional: true}\n"
+        "chains:\n  body: [song, gone, extra]\n")
+    registry = FontRegistry(tmp_path / "fonts.yaml")
+    assert [f.key for f in registry.chain("body")] == ["song", "extra"]

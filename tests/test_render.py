@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -168,3 +169,34 @@ def test_a_cmyk_jpeg_is_drawn_in_both_products(edition_copy, tmp_path):
     art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/cmyk.jpg)\n", encoding="utf-8")
     result = build_edition(folder, tmp_path)
     assert result.ok, [str(p) for p in result.problems.errors]
+
+
+GS_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+@pytest.mark.skipif(not GS_CMYK.is_file(), reason="no CMYK ICC profile on this machine (Debian ghostscript)")
+def test_a_named_cmyk_profile_makes_pdfx4_print_pages(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    shutil.copy(GS_CMYK, folder / "press.icc")
+    ed = folder / "edition.yaml"
+    ed.write_text(ed.read_text(encoding="utf-8").replace(
+        "template: tabloid", "template: {name: tabloid, icc_profile: press.icc}"), encoding="utf-8")
+    result = build_edition(folder, tmp_path)
+    assert result.ok, [str(p) for p in result.problems.errors]
+    reader = PdfReader(result.out_dir / "print" / "01.pdf")
+    assert reader.metadata["/GTS_PDFXVersion"] == "PDF/X-4"
+    (intent,) = reader.trailer["/Root"]["/OutputIntents"]
+    profile = intent.get_object()["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 4 and profile.get_data() == GS_CMYK.read_bytes()
+
+
+def test_a_named_profile_that_is_not_cmyk_is_an_error(edition_copy, tmp_path):
+    from PIL import ImageCms
+    folder = edition_copy("mini")
+    (folder / "screen.icc").write_bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    ed = folder / "edition.yaml"
+    ed.write_text(ed.read_text(encoding="utf-8").replace(
+        "template: tabloid", "template: {name: tabloid, icc_profile: screen.icc}"), encoding="utf-8")
+    result = build_edition(folder, tmp_path)
+    (err,) = result.problems.errors
+    assert err.kind == "icc" and "must be CMYK" in err.message and err.field == "template.icc_profile"

@@ -49,12 +49,14 @@ def content_top_row(tpl: PageTemplate, number: int) -> int:
 
 
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
-                    allow_overset: bool = False, progress=None) -> tuple[EditionTree | None, Problems]:
+                    allow_overset: bool = False, progress=None, pool=None) -> tuple[EditionTree | None, Problems]:
     problems = Problems()
     setter = Setter(registry)
-    flows: dict[str, BodyFlow] = {}
-    for article in edition.articles:
-        flows[article.id] = body_flow(article, tpl.column_width, tpl.body_size, registry, setter)
+    flows: dict[str, BodyFlow]
+    if pool is not None and pool.parallel:
+        flows = pool.flows(edition.articles, tpl.column_width, tpl.body_size)
+    else:
+        flows = {a.id: body_flow(a, tpl.column_width, tpl.body_size, registry, setter) for a in edition.articles}
     pending = _Pending()
     pages: list[PageTree] = []
     for page in edition.pages:

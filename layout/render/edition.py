@@ -22,6 +22,7 @@ from ..tree import EditionTree, PageTree
 from .pdf import RenderOptions, page_geometry, render
 
 PDFX_VERSION = "PDF/X-1a:2001"
+PDFX4_VERSION = "PDF/X-4"
 OUTPUT_CONDITION = "IFRA26"   # ISO 12647-3 coldset newsprint, ICC registry name
 
 
@@ -71,17 +72,19 @@ def _with_catalog(on_page):
 class _PdfxInfo(PDFInfo):
     """reportlab's Info dictionary plus the PDF/X version key (pdfinfo reads it)."""
 
+    version = PDFX_VERSION
+
     def format(self, document):
         D = {"Title": PDFString(self.title), "Author": PDFString(self.author),
              "Subject": PDFString(self.subject), "Keywords": PDFString(self.keywords),
              "Creator": PDFString(self.creator), "Producer": PDFString(self.producer),
-             "Trapped": PDFName("False"), "GTS_PDFXVersion": PDFString(PDFX_VERSION)}
+             "Trapped": PDFName("False"), "GTS_PDFXVersion": PDFString(self.version)}
         from reportlab.pdfbase.pdfdoc import PDFDate
         D["CreationDate"] = D["ModDate"] = PDFDate(ts=document._timeStamp)
         return PDFDictionary(D).format(document)
 
 
-def _xmp(title: str, date: dt.date | None) -> bytes:
+def _xmp(title: str, date: dt.date | None, version: str = PDFX_VERSION) -> bytes:
     stamp = (date or dt.date(2000, 1, 1)).isoformat() + "T00:00:00Z"
     xml = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -99,8 +102,8 @@ def _xmp(title: str, date: dt.date | None) -> bytes:
    <xmp:CreatorTool>banmian</xmp:CreatorTool>
    <pdf:Producer>banmian (reportlab)</pdf:Producer>
    <pdf:Trapped>False</pdf:Trapped>
-   <pdfx:GTS_PDFXVersion>{PDFX_VERSION}</pdfx:GTS_PDFXVersion>
-   <pdfxid:GTS_PDFXVersion>{PDFX_VERSION}</pdfxid:GTS_PDFXVersion>
+   <pdfx:GTS_PDFXVersion>{version}</pdfx:GTS_PDFXVersion>
+   <pdfxid:GTS_PDFXVersion>{version}</pdfxid:GTS_PDFXVersion>
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
@@ -123,17 +126,25 @@ def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: R
         doc._banmian_pdfx = True
         info = _PdfxInfo()
         info.__dict__.update(doc.info.__dict__)
+        version = PDFX4_VERSION if opts.icc else PDFX_VERSION
+        info.version = version
         doc.info = info
         catalog = doc.Catalog
-        intent = PDFDictionary({
-            "Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFX"),
-            "OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
-            "OutputCondition": PDFString("Coldset offset on newsprint (ISO 12647-3)"),
-            "RegistryName": PDFString("http://www.color.org"),
-            "Info": PDFString("IFRA26 — ISO 12647-3:2013 coldset newsprint")})
-        catalog.OutputIntents = PDFArray([intent])
+        intent = {"Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFX")}
+        if opts.icc:
+            # PDF/X-4: the output condition travels as an embedded CMYK profile
+            profile = PDFStream(PDFDictionary({"N": 4}), opts.icc, filters=None)
+            intent.update({"OutputConditionIdentifier": PDFString("Custom"),
+                           "OutputCondition": PDFString("CMYK output profile named by the template"),
+                           "DestOutputProfile": doc.Reference(profile)})
+        else:
+            intent.update({"OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
+                           "OutputCondition": PDFString("Coldset offset on newsprint (ISO 12647-3)"),
+                           "RegistryName": PDFString("http://www.color.org"),
+                           "Info": PDFString("IFRA26 — ISO 12647-3:2013 coldset newsprint")})
+        catalog.OutputIntents = PDFArray([PDFDictionary(intent)])
         stream = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
-                           _xmp(opts.title, opts.date), filters=[])
+                           _xmp(opts.title, opts.date, version), filters=[])
         stream.__Comment__ = None
         catalog.Metadata = doc.Reference(stream)
         # reportlab's catalog writes only the keys it knows: teach it OutputIntents

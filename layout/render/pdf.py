@@ -46,6 +46,7 @@ class RenderOptions:
     subject: str = ""
     keywords: str = ""
     date: dt.date | None = None
+    icc: bytes | None = None          # CMYK output profile: print pages as PDF/X-4 instead of X-1a
 
 
 def _fixed_timestamp(date: dt.date | None) -> TimeStamp:
@@ -68,7 +69,7 @@ def new_canvas(buffer, tree: EditionTree, registry: FontRegistry, opts: RenderOp
     initial = registry.register(first_face)
     c = Canvas(buffer, invariant=1, initialFontName=initial, initialFontSize=9,
                enforceColorSpace="cmyk" if opts.mode == "print" else None, pageCompression=1,
-               lang="zh-CN")
+               lang="zh-CN", pdfVersion=(1, 6) if opts.mode == "print" and opts.icc else None)
     c._doc._timeStamp = _fixed_timestamp(opts.date)
     ident = hashlib.md5(content_hash.encode(), usedforsecurity=False).hexdigest().upper().encode()
     c._doc._ID = b"\n[<" + ident + b"><" + ident + b">]\n"
@@ -90,7 +91,7 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
         c.setBleedBox((off - page.bleed, off - page.bleed, off + page.width + page.bleed,
                        off + page.height + page.bleed))
         c.setArtBox(trim)
-    faces = {registry.register(f): f for f in registry.faces.values()}
+    faces = {f.psname: f for f in registry.faces.values()}
     print_mode = opts.mode == "print"
 
     def Y(y: float) -> float:
@@ -116,7 +117,7 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
     black(c)
     # Text state (Tf, Tc) is part of the graphics state and survives ET/BT:
     # track it for the whole page, starting unknown.
-    state = {"font": None, "size": None, "track": None}
+    state = {"font": None, "size": None, "track": None, "register": registry.register}
     for block in page.blocks:
         if block.kind == "image":
             _draw_image(c, block, opts, images, off, Y, print_mode)
@@ -161,7 +162,7 @@ def _run_code(c: Canvas, code: list[str], run, face, x: float, y: str, state: di
     (pdfminer) drop it and would see glyphs where they are not — so every
     subset piece is placed explicitly (Tm). The operators are written
     directly: reportlab's text object would rebuild the same ones far slower."""
-    font = pdfmetrics.getFont(face.psname)
+    font = pdfmetrics.getFont(state["register"](face))
     doc = c._doc
     widths = face.widths
     i = 0
