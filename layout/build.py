@@ -67,7 +67,7 @@ def layout_json(tree: EditionTree) -> bytes:
     pages = data.pop("pages")
     head = json.dumps(data, ensure_ascii=False, separators=(",", ":"))[:-1]
     body = ",\n".join(json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in pages)
-    return f'{head},"pages":[\n{body}\n]}}\n'.encode("utf-8")
+    return f'{head},"pages":[\n{body}\n]}}\n'.encode()
 
 
 def report_json(result: BuildResult) -> bytes:

@@ -76,7 +76,8 @@ body{{font-family:sans-serif;margin:24px;color:#222}} h1{{font-size:22px}} h2{{f
 display:flex;align-items:center;justify-content:center;color:#888}} .changed img{{border:2px solid #d00}}
 .pair{{display:flex;gap:16px;flex-wrap:wrap}} .pair figure{{margin:0}} .pair img{{width:{VIEW_W // 2}px;
 border:1px solid #999}} figcaption{{font-size:13px;color:#555}} del{{background:#fcc}} ins{{background:#cfc}}
-.crops img{{width:auto;max-width:{VIEW_W}px}} .ok{{color:#070}} .bad{{color:#b00}} code{{font-size:12px}}</style></head><body>
+.crops img{{width:auto;max-width:{VIEW_W}px}} .ok{{color:#070}} .bad{{color:#b00}}
+code{{font-size:12px}}</style></head><body>
 <h1>banmian diff</h1><p><b>A</b> {e(data['a'])}<br><b>B</b> {e(data['b'])}</p>
 <p>{data['pages_compared']} pages compared, {data['changed_pages']} changed
 ({data['rendered_pages']} rendered), {len(data['articles'])} articles with text changes —
