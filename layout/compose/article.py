@@ -117,17 +117,28 @@ def _frames(rect: Rect, top_rows: int, image_cols: int, image_rows: int, vrows: 
 
 def needed_rows(flow: BodyFlow, deck_rows: int, image_cols: int, image_rows: int, span: int,
                 vrows: int = 0) -> int:
-    """The fewest block rows at this span that hold the whole article."""
+    """The fewest block rows at this span that hold the whole article.
+
+    Starts from the area estimate (the lines shared over the columns, plus what
+    the deck, image and vertical headline take) and walks to the exact answer:
+    the flow's rules (no blank at a column's top, no subhead at its foot) move
+    it by a row or two, so this takes a few pours instead of a bisection."""
+    n = len(flow.lines)
     lo = max(deck_rows + image_rows, vrows) + 1
-    hi = lo + len(flow.lines) + 2
-    while lo < hi:
-        mid = (lo + hi) // 2
-        frames = _frames(Rect(1, span, 1, mid), deck_rows, image_cols, image_rows, vrows)
-        if all(f.rows > 0 for f in frames) and flow_into(frames, flow.lines)[1] >= len(flow.lines):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+
+    def fits(rows: int) -> bool:
+        frames = _frames(Rect(1, span, 1, rows), deck_rows, image_cols, image_rows, vrows)
+        return all(f.rows > 0 for f in frames) and flow_into(frames, flow.lines)[1] >= n
+
+    taken = deck_rows * span + image_rows * image_cols + (vrows - deck_rows if vrows > deck_rows else 0)
+    rows = max(lo, -(-(n + taken) // span))
+    if fits(rows):
+        while rows > lo and fits(rows - 1):
+            rows -= 1
+        return rows
+    while not fits(rows):
+        rows += 1
+    return rows
 
 
 @dataclass
