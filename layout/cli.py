@@ -174,3 +174,26 @@ def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or editio
         typer.echo(f"article {art}: {len(info['edits'])} text edits on page {', '.join(map(str, info['pages']))}")
     typer.echo(f"{data['changed_pages']} of {data['pages_compared']} pages changed → {out / 'report.html'}")
     raise typer.Exit(data["exit"])
+
+
+@app.command()
+def site(edition_dir: Path = typer.Argument(..., help="the edition folder"),
+         out: Path = typer.Option(Path("output"), "-o", "--out"),
+         jobs: int = typer.Option(1, "-j", "--jobs", min=1)) -> None:
+    """Build the edition, then its 数字报 website in OUT/<slug>/site/ (static, works from file://)."""
+    from .build import build_edition
+    from .site.build import SiteError, build_site
+    if not (edition_dir / "edition.yaml").is_file():
+        typer.echo(f"{edition_dir}: not an edition folder (no edition.yaml)", err=True)
+        raise typer.Exit(2)
+    result = build_edition(edition_dir, out, jobs=jobs)
+    _print_problems(result.problems, True)
+    if not result.ok:
+        typer.echo("build failed: no site written", err=True)
+        raise typer.Exit(1)
+    try:
+        made = build_site(result.edition, result.out_dir)
+    except SiteError as exc:
+        typer.echo(f"site: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"site: {made.pages} pages, {made.articles} articles → {made.folder / 'index.html'}")
