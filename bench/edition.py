@@ -51,6 +51,14 @@ def characters(edition: Path) -> int:
     return n
 
 
+def typst_available() -> bool:
+    try:
+        import typst  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="4,16,64")
@@ -74,6 +82,14 @@ def main() -> None:
                       f"cpu {med['cpu']:.2f} s  peak RSS {med['rss_mb']:.0f} MB  PDF {size_b / 1e6:.2f} MB "
                       f"({size_b / size / 1000:.1f} KB/page)  {chars / med['wall']:,.0f} chars/s")
                 print("    stages: " + "  ".join(f"{k} {v:.2f}s" for k, v in stages.items()), flush=True)
+                if jobs == 1 and typst_available():
+                    from bench.typst_peer import typst_build
+                    work = tmp / f"typst-{size}"
+                    work.mkdir(exist_ok=True)
+                    typst_build(edition, work)  # warm-up
+                    t = statistics.median(typst_build(edition, work)[0] for _ in range(args.runs))
+                    print(f"    typst {t:.2f} s (in-process compile, same text, fonts and page) → "
+                          f"banmian / typst = {med['wall'] / t:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,7 @@ def test_a_swapped_image_is_reported(tmp_path):
 
     def with_image(colour):
         def edit(f):
+            (f / "images").mkdir(exist_ok=True)
             Image.new("RGB", (1600, 1000), colour).save(f / "images" / "pic.png")
             replace_in(f / "articles" / "c.md", "经过八个月", "![图说](images/pic.png)\n\n经过八个月")
         return edit

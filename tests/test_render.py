@@ -141,6 +141,7 @@ def test_pdfinfo_recognises_the_print_pages_as_pdfx(prints):
 
 def test_a_corrupt_image_is_an_error(edition_copy, tmp_path):
     folder = edition_copy("mini")
+    (folder / "images").mkdir(exist_ok=True)
     (folder / "images" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
     art = folder / "articles" / "c.md"
     art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/bad.png)\n", encoding="utf-8")
@@ -152,6 +153,7 @@ def test_a_corrupt_image_is_an_error(edition_copy, tmp_path):
 def test_a_low_resolution_image_is_a_warning_with_its_ppi(edition_copy, tmp_path):
     from PIL import Image
     folder = edition_copy("mini")
+    (folder / "images").mkdir(exist_ok=True)
     Image.new("RGB", (200, 150), (120, 90, 60)).save(folder / "images" / "small.png")
     art = folder / "articles" / "c.md"
     art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/small.png)\n", encoding="utf-8")
@@ -164,6 +166,7 @@ def test_a_low_resolution_image_is_a_warning_with_its_ppi(edition_copy, tmp_path
 def test_a_cmyk_jpeg_is_drawn_in_both_products(edition_copy, tmp_path):
     from PIL import Image
     folder = edition_copy("mini")
+    (folder / "images").mkdir(exist_ok=True)
     Image.new("CMYK", (1600, 1000), (10, 60, 80, 5)).save(folder / "images" / "cmyk.jpg", quality=80)
     art = folder / "articles" / "c.md"
     art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/cmyk.jpg)\n", encoding="utf-8")
