@@ -377,13 +377,21 @@ def _fix_orphan(it: _Items, brk: list[bool], lines: list[tuple[int, int]], measu
     return True
 
 
+def _space_room(it: _Items, k: int) -> float:
+    return max(0.0, 0.5 * it.sizes[k] - it.adv[k])   # a word space may grow to ½ em
+
+
+def _latin_room(it: _Items, k: int) -> float:
+    return it.gapmax[k] - it.gap[k]                   # CJK–Latin space may grow to ⅓ em
+
+
 def _justify(it: _Items, s: int, e: int, measure: float, last: bool, justify: bool) -> list[float]:
-    """Final gaps after each item of the line (the last one unused)."""
-    s, e = _trim_edges(it.chars, s, e)
+    """Final gaps after each item of the line s..e-1 (spaces at its edges already trimmed;
+    the last gap unused)."""
     gaps = it.gap[s:e]
     if s >= e:
         return gaps
-    natural = _width(it, s, e)[0]
+    natural = it.T[e] - it.T[s] - it.gap[e - 1] - it.endtrim[e - 1]
     slack = measure - natural
     if slack < -EPS:
         # squeeze in clreq's reduction order: pairs to 1 em, then CJK–Latin space to ⅛ em
@@ -406,12 +414,13 @@ def _justify(it: _Items, s: int, e: int, measure: float, last: bool, justify: bo
     if last or not justify or slack <= EPS:
         return gaps
     # expand in clreq's order: word spaces to ½ em, CJK–Latin space to ⅓ em, then every gap equally
-    for positions, room_of in ((it.spaces, lambda k: max(0.0, 0.5 * it.sizes[k] - it.adv[k])),
-                               (it.latin_gaps, lambda k: it.gapmax[k] - it.gap[k])):
+    for positions, room_of in ((it.spaces, _space_room), (it.latin_gaps, _latin_room)):
+        if not positions:
+            continue
         inside = positions[bisect_left(positions, s):bisect_left(positions, e - 1)]
         if not inside:
             continue
-        rooms = [(k, room_of(k)) for k in inside]
+        rooms = [(k, room_of(it, k)) for k in inside]
         total = sum(r for _, r in rooms)
         if total > EPS:
             take = min(slack, total)
@@ -428,9 +437,9 @@ def _justify(it: _Items, s: int, e: int, measure: float, last: bool, justify: bo
 
 
 def _runs(it: _Items, s: int, e: int, gaps: list[float], x0: float, last_trim: bool) -> tuple[tuple[Run, ...], float]:
-    """Glyph positions of the line, grouped into runs of one face and size with a
-    constant step (PDF Tc) between their glyphs."""
-    s2, e2 = _trim_edges(it.chars, s, e)
+    """Glyph positions of the line s..e-1 (edges trimmed), grouped into runs of one face
+    and size with a constant step (PDF Tc) between their glyphs."""
+    s2, e2 = s, e
     if s2 >= e2:
         return (), 0.0
     m = e2 - s2
@@ -443,9 +452,9 @@ def _runs(it: _Items, s: int, e: int, gaps: list[float], x0: float, last_trim: b
     # the step between glyph i and i+1 (PDF Tc): the gap, less the blank halves trimmed
     steps = list(map(sub, map(sub, gaps[:m - 1], it.tr[s2:e2 - 1]), it.tl[s2 + 1:e2]))
     faces, sizes = it.faces[s2:e2], it.sizes[s2:e2]
-    # a run ends where the step changes (compared at 1e-6 pt), or the face or size does
-    rounded = list(map(round, steps, repeat(6)))
-    cuts = list(compress(count(1), map(ne, rounded[1:], rounded[:-1])))
+    # a run ends where the step changes, or the face or size does; steps come straight
+    # from the gaps (not from differences of positions), so equal steps are equal floats
+    cuts = list(compress(count(1), map(ne, steps[1:], steps[:-1])))
     if faces.count(faces[0]) != m or sizes.count(sizes[0]) != m:
         changes = [i for i in range(1, m) if faces[i] is not faces[i - 1] or sizes[i] != sizes[i - 1]]
         cuts = sorted(set(cuts).union(changes, (i - 1 for i in changes)))
@@ -479,14 +488,15 @@ def typeset_paragraph(segments: list[Segment], measure: float, settings: Setting
     if settings.orphans and _fix_orphan(it, brk, ranges, measures):
         fixes = 1
     lines: list[TypesetLine] = []
+    chars = it.chars
     for i, (s, e) in enumerate(ranges):
         last = i == len(ranges) - 1
         m = measures[min(i, 1)]
         x0 = first_indent if i == 0 else 0.0
+        s, e = _trim_edges(chars, s, e)
         gaps = _justify(it, s, e, m, last, settings.justify)
         runs, width = _runs(it, s, e, gaps, x0, True)
-        s2, e2 = _trim_edges(it.chars, s, e)
-        lines.append(TypesetLine(it.chars[s2:e2], runs, width, m, last, x0))
+        lines.append(TypesetLine(chars[s:e], runs, width, m, last, x0))
     return ParagraphResult(lines, missing, long_units, fixes)
 
 
