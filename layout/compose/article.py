@@ -205,9 +205,10 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     fit = _fit(rect, deck.rows, image_cols, image_rows, flow, continued_from, jump_to, vrows)
     empty = max(0, min((f.rows for f in fit.frames), default=0) - fit.limit) if not fit.rest else 0
     if empty and not continued_from and not vertical:
-        # rows the body leaves free go to the deck (more air round the headline) rather
-        # than white at the foot of every column; the deck at most doubles
-        grow = min(empty, max(2, deck.rows))
+        # rows the body leaves free go first to the deck (more air round the headline)
+        # rather than white at the foot of every column — but only so far: a deck
+        # swimming in white reads as a hole too; what is left is reported as underset
+        grow = min(empty, max(2, deck.rows // 2))
         fit = _fit(rect, deck.rows + grow, image_cols, image_rows, flow, continued_from, jump_to)
         empty -= grow
     deck_rows, jump_to = fit.deck_rows, fit.jump_to
