@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 from bench.synth import write_edition  # noqa: E402
 
 
-def run_build(edition: Path, out: Path, jobs: int) -> dict:
+def run_build(edition: Path, out: Path, jobs: int, clean: bool = True) -> dict:
     cmd = [sys.executable, "-m", "layout", "build", str(edition), "-o", str(out), "-q", "--timings",
-           "-j", str(jobs)]
+           "-j", str(jobs)] + (["--clean"] if clean else [])
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -82,6 +82,20 @@ def main() -> None:
                       f"cpu {med['cpu']:.2f} s  peak RSS {med['rss_mb']:.0f} MB  PDF {size_b / 1e6:.2f} MB "
                       f"({size_b / size / 1000:.1f} KB/page)  {chars / med['wall']:,.0f} chars/s")
                 print("    stages: " + "  ".join(f"{k} {v:.2f}s" for k, v in stages.items()), flush=True)
+                if jobs == 1:
+                    # incremental: one article edited, the rest reused from the cache
+                    files = sorted((edition / "articles").glob("*.md"))
+                    victim = files[len(files) // 2]
+                    original = victim.read_text(encoding="utf-8")
+                    times = []
+                    for i in range(args.runs):
+                        run_build(edition, out, jobs, clean=False)          # the cache is warm
+                        victim.write_text(original.replace("。", "！", 1 + i % 3), encoding="utf-8")
+                        times.append(run_build(edition, out, jobs, clean=False)["wall"])
+                        victim.write_text(original, encoding="utf-8")
+                    inc = statistics.median(times)
+                    print(f"    one article edited: rebuild {inc:.2f} s = {100 * inc / med['wall']:.0f} % of a clean "
+                          f"build", flush=True)
                 if jobs == 1 and typst_available():
                     from bench.typst_peer import typst_build
                     work = tmp / f"typst-{size}"

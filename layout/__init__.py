@@ -3,8 +3,9 @@
 The flow: load (edition/) → typeset (text/) → compose (compose/) → layout
 tree (tree.py) → render (render/) → QA (qa/). The public API:
 """
-from .build import build_edition, compose
-from .edition.load import load_edition
+__version__ = "0.1.0"
+
+from .build import build_edition, compose  # noqa: E402  (after __version__, which the cache keys use)
+from .edition.load import load_edition  # noqa: E402
 
 __all__ = ["build_edition", "compose", "load_edition"]
-__version__ = "0.1.0"

@@ -8,15 +8,18 @@ PDF.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .cache import fonts_identity, key_of, page_key
 from .compose.page import compose_edition
 from .edition.load import load_edition
 from .edition.model import Edition
@@ -39,6 +42,7 @@ class BuildResult:
     template: PageTemplate | None = None
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage
     icc: bytes | None = None                                 # the CMYK output profile for PDF/X-4
+    cache: dict = field(default_factory=dict)                # hits and misses of the incremental cache
 
     @property
     def ok(self) -> bool:
@@ -79,7 +83,7 @@ def report_json(result: BuildResult) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None) -> BuildResult:
+def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None, cache=None) -> BuildResult:
     """Load and compose, without rendering (check, diff and tests use this)."""
     t0 = time.perf_counter()
     edition, problems = load_edition(folder)
@@ -101,7 +105,7 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None)
         return result
     t0 = time.perf_counter()
     result.icc = _output_profile(edition, tpl, problems)
-    tree, cproblems = compose_edition(edition, tpl, registry, allow_overset, progress, pool)
+    tree, cproblems = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache)
     result.timings["compose"] = time.perf_counter() - t0
     if allow_overset:
         # the editor asked to see the overset: it is drawn as a red mark and reported, not fatal
@@ -138,14 +142,25 @@ def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> 
 
 
 def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = False,
-                  progress=None, jobs: int = 1) -> BuildResult:
+                  progress=None, jobs: int = 1, clean: bool = False) -> BuildResult:
+    """Build an edition into OUT/<slug>/; results of an earlier build there are reused
+    where their inputs did not change (`clean` ignores and empties that cache)."""
+    from .cache import BuildCache
     from .parallel import Pool
+    folder, out = Path(folder), Path(out)
+    cache = BuildCache(out / folder.resolve().name / ".cache")
+    if clean and cache.folder.is_dir():
+        shutil.rmtree(cache.folder)
     with Pool(jobs) as pool:
-        return _build(Path(folder), Path(out), allow_overset, progress, pool)
+        result = _build(folder, out, allow_overset, progress, pool, cache)
+    if result.ok:
+        cache.prune()
+    result.cache = cache.stats()
+    return result
 
 
-def _build(folder: Path, out: Path, allow_overset: bool, progress, pool) -> BuildResult:
-    result = compose(folder, allow_overset, progress, pool)
+def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) -> BuildResult:
+    result = compose(folder, allow_overset, progress, pool, cache)
     edition, tree = result.edition, result.tree
     if edition is None or tree is None or result.problems.has_errors():
         if edition is not None:
@@ -164,14 +179,29 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool) -> Buil
                          icc=result.icc)
     result.timings["manifest"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pending = pool.submit_prints(tree, opts, content_hash) if pool.parallel else None
+    # a print page depends on its own page of the tree only: a hash of it (and of the
+    # options, less the edition's folder) is its /ID; with the fonts, its cache key
+    fonts = fonts_identity(registry)
+    options = {k: v for k, v in dataclasses.asdict(opts).items() if k != "edition_root"}
+    page_keys = {p.number: page_key(p.to_json(), options, "") for p in tree.pages}
+    prints: dict[int, bytes] = {}
+    for number, key in page_keys.items():
+        hit = cache.get_bytes("print", key_of(key, fonts), ".pdf") if cache else None
+        if hit is not None:
+            prints[number] = hit
+    todo = [p for p in tree.pages if p.number not in prints]
+    pending = pool.submit_prints(tree, opts, page_keys, todo) if pool.parallel and len(todo) > 1 else None
     reader = reader_pdf(tree, registry, opts, content_hash)
     result.timings["render"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if pending is not None:
-        prints = dict(f.result() for f in pending)
+        made = dict(f.result() for f in pending)
     else:
-        prints = {page.number: print_pdf(tree, page, registry, opts, content_hash) for page in tree.pages}
+        made = {p.number: print_pdf(tree, p, registry, opts, page_keys[p.number]) for p in todo}
+    for number, data in made.items():
+        if cache:
+            cache.put_bytes("print", key_of(page_keys[number], fonts), data, ".pdf")
+    prints.update(made)
     result.timings["print"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     out_dir = Path(out) / edition.slug

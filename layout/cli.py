@@ -32,7 +32,8 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
                                              help="render overset articles with a red mark instead of failing"),
           quiet: bool = typer.Option(False, "-q", "--quiet", help="print errors only"),
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, help="worker processes (output is identical)"),
-          timings: bool = typer.Option(False, "--timings", help="print seconds per stage")) -> None:
+          timings: bool = typer.Option(False, "--timings", help="print seconds per stage"),
+          clean: bool = typer.Option(False, "--clean", help="ignore results of earlier builds")) -> None:
     """Build EDITION_DIR into OUT/<slug>/: <slug>.pdf, print/NN.pdf, layout.json, report.json."""
     from .build import build_edition
     if not (edition_dir / "edition.yaml").is_file():
@@ -49,7 +50,8 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
         bars[0].update(1)
 
     try:
-        result = build_edition(edition_dir, out, allow_overset=allow_overset, progress=progress, jobs=jobs)
+        result = build_edition(edition_dir, out, allow_overset=allow_overset, progress=progress, jobs=jobs,
+                               clean=clean)
     finally:
         if bars:
             bars[0].__exit__(None, None, None)
@@ -59,7 +61,8 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
         typer.echo(f"build failed: {n} error{'s' if n != 1 else ''}; earlier outputs left unchanged", err=True)
         raise typer.Exit(1)
     if timings:
-        typer.echo("  ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
+        typer.echo("  ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+                   + f"  cache {result.cache.get('hits', 0)} hits {result.cache.get('misses', 0)} misses")
     if not quiet:
         pages = len(result.tree.pages)
         typer.echo(f"built {result.edition.slug}: {pages} pages → {result.out_dir}")

@@ -31,8 +31,8 @@ def _flow(args):
 
 def _print_page(args):
     from .render.edition import print_pdf
-    tree, page, opts, content_hash = args
-    return page.number, print_pdf(tree, page, _registry(), opts, content_hash)
+    tree, page, opts, key = args
+    return page.number, print_pdf(tree, page, _registry(), opts, key)
 
 
 class Pool:
@@ -46,12 +46,12 @@ class Pool:
         work = [(a, width, size) for a in articles]
         return dict(self._executor.map(_flow, work, chunksize=max(1, len(work) // (4 * self.jobs))))
 
-    def submit_prints(self, tree, opts, content_hash):
+    def submit_prints(self, tree, opts, keys: dict, pages):
         # each task gets the tree with its own page only: pickling all 64 pages per task
         # would cost more than drawing them
         import dataclasses
         return [self._executor.submit(_print_page, (dataclasses.replace(tree, pages=(page,)), page, opts,
-                                                    content_hash)) for page in tree.pages]
+                                                    keys[page.number])) for page in pages]
 
     def __enter__(self):
         return self

@@ -143,3 +143,21 @@ def test_parallel_jobs_give_byte_identical_output(edition_copy, tmp_path):
     assert one.ok and two.ok
     for rel in ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:
         assert (one.out_dir / rel).read_bytes() == (two.out_dir / rel).read_bytes(), rel
+
+
+def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    first = build_edition(folder, tmp_path / "inc")
+    pdfs = {rel: (first.out_dir / rel).read_bytes() for rel in ["mini.pdf", "print/01.pdf", "print/02.pdf"]}
+    again = build_edition(folder, tmp_path / "inc")
+    assert again.cache["misses"] == 0 and again.cache["hits"] == 5   # 3 articles + 2 print pages
+    assert all((again.out_dir / rel).read_bytes() == data for rel, data in pdfs.items())
+    # one article edited: only it is set again, and only its page is drawn again for print
+    art = folder / "articles" / "c.md"
+    art.write_text(art.read_text(encoding="utf-8").replace("八个月", "九个月"), encoding="utf-8")
+    edited = build_edition(folder, tmp_path / "inc")
+    assert edited.cache == {"hits": 3, "misses": 2}
+    assert (edited.out_dir / "print" / "01.pdf").read_bytes() == pdfs["print/01.pdf"]
+    clean = build_edition(folder, tmp_path / "clean", clean=True)
+    for rel in ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:
+        assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel

@@ -48,15 +48,36 @@ def content_top_row(tpl: PageTemplate, number: int) -> int:
     return (tpl.masthead_lines if number == 1 else tpl.folio_lines) + 1
 
 
+def _article_flows(edition: Edition, tpl: PageTemplate, registry: FontRegistry, setter: Setter, pool,
+                   cache) -> dict[str, BodyFlow]:
+    """Every article's body set at the column measure: from the cache where the article,
+    the measure and the fonts are unchanged, else set now (in the pool's workers if any)."""
+    from ..cache import fonts_identity, key_of
+    fonts = fonts_identity(registry) if cache is not None else ""
+    keys, flows = {}, {}
+    for a in edition.articles:
+        if cache is not None:
+            keys[a.id] = key_of("flow", a.id, a.source.read_bytes(), tpl.column_width, tpl.body_size, fonts)
+            hit = cache.get_object("flows", keys[a.id])
+            if hit is not None:
+                flows[a.id] = hit
+    todo = [a for a in edition.articles if a.id not in flows]
+    if pool is not None and pool.parallel and len(todo) > 1:
+        flows.update(pool.flows(todo, tpl.column_width, tpl.body_size))
+    else:
+        flows.update({a.id: body_flow(a, tpl.column_width, tpl.body_size, registry, setter) for a in todo})
+    if cache is not None:
+        for a in todo:
+            cache.put_object("flows", keys[a.id], flows[a.id])
+    return flows
+
+
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
-                    allow_overset: bool = False, progress=None, pool=None) -> tuple[EditionTree | None, Problems]:
+                    allow_overset: bool = False, progress=None, pool=None,
+                    cache=None) -> tuple[EditionTree | None, Problems]:
     problems = Problems()
     setter = Setter(registry)
-    flows: dict[str, BodyFlow]
-    if pool is not None and pool.parallel:
-        flows = pool.flows(edition.articles, tpl.column_width, tpl.body_size)
-    else:
-        flows = {a.id: body_flow(a, tpl.column_width, tpl.body_size, registry, setter) for a in edition.articles}
+    flows = _article_flows(edition, tpl, registry, setter, pool, cache)
     pending = _Pending()
     pages: list[PageTree] = []
     for page in edition.pages:
