@@ -123,7 +123,7 @@ def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> 
         return None
     from PIL import ImageCms
 
-    from .edition.load import inside
+    from .edition.source import inside
     where = {"file": str(edition.root / "edition.yaml"), "field": "template.icc_profile"}
     path = inside(edition.root, tpl.icc_profile)
     if path is None or not path.is_file():

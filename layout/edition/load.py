@@ -12,30 +12,13 @@ Unknown keys are errors: a typo must never be silently ignored.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from ..problems import Problems
-from . import cleanup
-from .model import (
-    PUNCTUATION_STYLES,
-    RANKS,
-    Article,
-    Block,
-    Edition,
-    Image,
-    Origin,
-    Page,
-    Paper,
-    Paragraph,
-    Placement,
-    Slot,
-    Span,
-    Subhead,
-)
+from .article import FRONT_KEYS, load_article  # noqa: F401  (FRONT_KEYS: part of this module's API)
+from .model import RANKS, Edition, Origin, Page, Paper, Placement, Slot
+from .source import _friendly, _Source, _type_name, display_path, inside, read_text
 from .yamlsrc import YamlError, field_name, load_located
 
 EDITION_FILE = "edition.yaml"
@@ -44,89 +27,6 @@ EDITION_KEYS = {"paper", "date", "issue", "template", "pages"}
 PAGE_KEYS = {"number", "section", "editor", "articles"}
 SLOT_KEYS = {"source", "rank", "place", "continue_on", "continue_place"}
 PLACE_KEYS = ("column", "span", "row", "rows")
-FRONT_KEYS = {"kicker", "headline", "subhead", "byline", "dateline", "short_headline",
-              "vertical_headline", "frame", "punctuation"}
-
-
-def display_path(path: Path) -> str:
-    """A path as the user should read it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
-class _Source:
-    """One YAML document being read: its name, its line map and the run's problems."""
-
-    def __init__(self, file: Path, lines: dict, problems: Problems):
-        self.file = display_path(file)
-        self.lines = lines
-        self.problems = problems
-
-    def line(self, path: tuple) -> int:
-        while path and path not in self.lines:
-            path = path[:-1]
-        return self.lines.get(path, 0)
-
-    def error(self, path: tuple, message: str, kind: str = "invalid") -> None:
-        self.problems.error(kind, message, file=self.file, line=self.line(path),
-                            field=field_name(path))
-
-    def mapping(self, value: Any, path: tuple, allowed: set[str] | tuple) -> dict | None:
-        if not isinstance(value, dict):
-            self.error(path, f"expected a mapping, got {_type_name(value)}", "wrong-type")
-            return None
-        for key in value:
-            if key not in allowed:
-                hint = _close_match(str(key), allowed)
-                self.error(path + (key,), f"unknown key '{key}'" + (f" (did you mean '{hint}'?)" if hint else "")
-                           + f"; allowed: {', '.join(sorted(allowed))}", "unknown-key")
-        return value
-
-    def get(self, data: dict, key: str, path: tuple, kind: type | tuple, required: bool = False,
-            default: Any = None) -> Any:
-        if key not in data or data[key] is None:
-            if required:
-                self.error(path + (key,), "required field is missing", "missing-field")
-            return default
-        value = data[key]
-        # bool is an int in Python; a page number of `true` is still a mistake
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.error(path + (key,), f"expected {_friendly(want)}, got {_type_name(value)} {value!r}",
-                       "wrong-type")
-            return default
-        return value
-
-    def text(self, data: dict, key: str, path: tuple, required: bool = False) -> str:
-        value = self.get(data, key, path, (str, int, float), required=required, default="")
-        text = str(value).strip() if not isinstance(value, bool) else ""
-        if required and key in data and data[key] is not None and not text:
-            self.error(path + (key,), "must not be empty", "empty-field")
-        return text
-
-
-def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
-            bool: "true/false", type(None): "nothing"}.get(type(value), type(value).__name__)
-
-
-def _friendly(name: str) -> str:
-    return name.replace("str", "text").replace("int", "a whole number").replace("dict", "a mapping")
-
-
-def _close_match(key: str, allowed) -> str:
-    import difflib
-    hits = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-    return hits[0] if hits else ""
-
-
-def inside(root: Path, relative: str) -> Path | None:
-    """Resolve `relative` against `root`; None when it leaves the edition folder."""
-    target = (root / relative).resolve()
-    return target if target.is_relative_to(root.resolve()) else None
 
 
 def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None) -> tuple[Edition | None, Problems]:
@@ -138,7 +38,7 @@ def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None) -
     if not file.is_file():
         problems.error("missing-file", f"no {EDITION_FILE} in this folder", file=display_path(file))
         return None, problems
-    text = _read_text(file, problems)
+    text = read_text(file, problems)
     if text is None:
         return None, problems
     try:
@@ -304,157 +204,3 @@ def _placement(src: _Source, sdata: dict, key: str, path: tuple) -> Placement | 
     if all(v is not None and v >= 1 for v in values):
         return Placement(*values)
     return None
-
-
-def _read_text(file: Path, problems: Problems) -> str | None:
-    raw = file.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.error("encoding", f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                       "save the file as UTF-8", file=display_path(file), line=line)
-        return None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-_FRONT = re.compile(r"\A---\n(.*?\n)---[ \t]*(?:\n|\Z)", re.S)
-_IMAGE = re.compile(r"^!\[(?P<caption>[^\]]*)\]\((?P<path>[^)\s]+)\)\s*$")
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-
-
-def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
-    text = _read_text(file, problems)
-    if text is None:
-        return None
-    m = _FRONT.match(text)
-    if not m:
-        problems.error("front-matter", "an article starts with front matter between '---' lines "
-                       "(at least a headline)", file=display_path(file), line=1)
-        return None
-    try:
-        front, lines = load_located(m.group(1))
-    except YamlError as exc:
-        problems.error("yaml", exc.message, file=display_path(file), line=exc.line + 1)
-        return None
-    # the front matter starts on line 2 of the file
-    src = _Source(file, {k: v + 1 for k, v in lines.items()}, problems)
-    front = src.mapping(front if front is not None else {}, (), FRONT_KEYS)
-    if front is None:
-        return None
-    counts: Counter = Counter()
-
-    def clean(key: str, required: bool = False) -> str:
-        return cleanup.clean_text(src.text(front, key, (), required=required), counts)
-
-    errors_before = len(problems.errors)
-    headline = clean("headline", required=True)
-    punctuation = src.text(front, "punctuation", ()) or "quanjiao"
-    if punctuation not in PUNCTUATION_STYLES:
-        src.error(("punctuation",), f"unknown punctuation style '{punctuation}'; "
-                  f"one of {', '.join(PUNCTUATION_STYLES)}")
-    body_start = text[: m.end()].count("\n") + 1
-    body = _body(text[m.end():], body_start, file, root, problems, counts)
-    if not body:
-        problems.error("empty-body", "the article has no body text", file=display_path(file), line=body_start)
-    article = Article(
-        id=file.stem, source=file, headline=headline, kicker=clean("kicker"), subhead=clean("subhead"),
-        byline=clean("byline"), dateline=clean("dateline"), short_headline=clean("short_headline"),
-        vertical_headline=bool(src.get(front, "vertical_headline", (), bool, default=False)),
-        frame=bool(src.get(front, "frame", (), bool, default=False)),
-        punctuation=punctuation, body=tuple(body))
-    if any(counts.values()):
-        problems.warning("copy-cleanup", f"copy clean-up: {cleanup.describe(counts)}",
-                         file=display_path(file), article=article.id)
-    return None if len(problems.errors) > errors_before else article
-
-
-def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems,
-          counts: Counter) -> list[Block]:
-    blocks: list[Block] = []
-    chunk: list[str] = []
-    chunk_line = first_line
-
-    def flush() -> None:
-        if not chunk:
-            return
-        first = chunk[0].strip()
-        if first.startswith("## "):
-            blocks.append(Subhead(cleanup.clean_text(first[3:].strip(), counts), chunk_line))
-            rest = chunk[1:]
-            if rest:
-                blocks.append(_paragraph(rest, chunk_line + 1, counts))
-        elif m := _IMAGE.match(first):
-            path = inside(root, m.group("path"))
-            where = dict(file=display_path(file), line=chunk_line, field="image")
-            if path is None:
-                problems.error("path-escape", f"path leaves the edition folder: {m.group('path')}", **where)
-            elif not path.is_file():
-                problems.error("missing-image", f"image not found: {m.group('path')}", **where)
-            else:
-                size = _image_size(path, m.group("path"), problems, where)
-                if size is not None:
-                    blocks.append(Image(path, cleanup.clean_text(m.group("caption").strip(), counts), chunk_line,
-                                        size[0], size[1]))
-        else:
-            para = _paragraph(chunk, chunk_line, counts)
-            if para.text.strip():
-                blocks.append(para)
-
-    for n, line in enumerate(text.split("\n"), start=first_line):
-        if line.strip():
-            if not chunk:
-                chunk_line = n
-            chunk.append(line)
-        else:
-            flush()
-            chunk = []
-    flush()
-    return blocks
-
-
-# Decompression-bomb limit: a newspaper photo is at most a few tens of megapixels;
-# anything past this is refused before it is decoded.
-MAX_IMAGE_PIXELS = 150_000_000
-
-
-def _image_size(path: Path, name: str, problems: Problems, where: dict) -> tuple[int, int] | None:
-    """Pixel size of an image, after checking it decodes; None (and an error) when it does not."""
-    from PIL import Image as PILImage
-    PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-    try:
-        with PILImage.open(path) as im:
-            im.verify()
-        with PILImage.open(path) as im:
-            if im.width * im.height > MAX_IMAGE_PIXELS:
-                raise PILImage.DecompressionBombError(f"{im.width} × {im.height} pixels")
-            im.load()
-            return im.size
-    except PILImage.DecompressionBombError as exc:
-        problems.error("image-too-large", f"image {name} is too large to decode safely ({exc}); "
-                       f"limit {MAX_IMAGE_PIXELS:,} pixels", **where)
-    except Exception as exc:  # PIL raises many kinds for a damaged file
-        problems.error("corrupt-image", f"image {name} cannot be decoded: {exc}", **where)
-    return None
-
-
-def _paragraph(lines: list[str], line: int, counts: Counter) -> Paragraph:
-    # Chinese lines join without a space; a space only between two Latin words
-    joined = ""
-    for raw in lines:
-        part = raw.strip()
-        if joined and part and joined[-1].isascii() and joined[-1].isalnum() and part[0].isascii() \
-                and part[0].isalnum():
-            joined += " "
-        joined += part
-    joined = cleanup.clean_text(joined, counts)
-    spans: list[Span] = []
-    pos = 0
-    for m in _BOLD.finditer(joined):
-        if m.start() > pos:
-            spans.append(Span(joined[pos:m.start()]))
-        spans.append(Span(m.group(1), bold=True))
-        pos = m.end()
-    if pos < len(joined):
-        spans.append(Span(joined[pos:]))
-    return Paragraph(tuple(spans), line)

@@ -1,0 +1,163 @@
+"""Load one article file: front matter (引题, 主题, 副题, byline, options) and a body.
+
+The body: paragraphs separated by blank lines, `## ` section subheads (小标题),
+`![caption](images/x.png)` pictures (checked to decode, within a
+decompression-bomb limit), `**bold**` spans. Copy is cleaned as it is read
+(`cleanup`), and every conversion is reported.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from ..problems import Problems
+from . import cleanup
+from .model import PUNCTUATION_STYLES, Article, Block, Image, Paragraph, Span, Subhead
+from .source import _Source, display_path, inside, read_text
+from .yamlsrc import YamlError, load_located
+
+FRONT_KEYS = {"kicker", "headline", "subhead", "byline", "dateline", "short_headline",
+              "vertical_headline", "frame", "punctuation"}
+
+
+_FRONT = re.compile(r"\A---\n(.*?\n)---[ \t]*(?:\n|\Z)", re.S)
+_IMAGE = re.compile(r"^!\[(?P<caption>[^\]]*)\]\((?P<path>[^)\s]+)\)\s*$")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
+    text = read_text(file, problems)
+    if text is None:
+        return None
+    m = _FRONT.match(text)
+    if not m:
+        problems.error("front-matter", "an article starts with front matter between '---' lines "
+                       "(at least a headline)", file=display_path(file), line=1)
+        return None
+    try:
+        front, lines = load_located(m.group(1))
+    except YamlError as exc:
+        problems.error("yaml", exc.message, file=display_path(file), line=exc.line + 1)
+        return None
+    # the front matter starts on line 2 of the file
+    src = _Source(file, {k: v + 1 for k, v in lines.items()}, problems)
+    front = src.mapping(front if front is not None else {}, (), FRONT_KEYS)
+    if front is None:
+        return None
+    counts: Counter = Counter()
+
+    def clean(key: str, required: bool = False) -> str:
+        return cleanup.clean_text(src.text(front, key, (), required=required), counts)
+
+    errors_before = len(problems.errors)
+    headline = clean("headline", required=True)
+    punctuation = src.text(front, "punctuation", ()) or "quanjiao"
+    if punctuation not in PUNCTUATION_STYLES:
+        src.error(("punctuation",), f"unknown punctuation style '{punctuation}'; "
+                  f"one of {', '.join(PUNCTUATION_STYLES)}")
+    body_start = text[: m.end()].count("\n") + 1
+    body = _body(text[m.end():], body_start, file, root, problems, counts)
+    if not body:
+        problems.error("empty-body", "the article has no body text", file=display_path(file), line=body_start)
+    article = Article(
+        id=file.stem, source=file, headline=headline, kicker=clean("kicker"), subhead=clean("subhead"),
+        byline=clean("byline"), dateline=clean("dateline"), short_headline=clean("short_headline"),
+        vertical_headline=bool(src.get(front, "vertical_headline", (), bool, default=False)),
+        frame=bool(src.get(front, "frame", (), bool, default=False)),
+        punctuation=punctuation, body=tuple(body))
+    if any(counts.values()):
+        problems.warning("copy-cleanup", f"copy clean-up: {cleanup.describe(counts)}",
+                         file=display_path(file), article=article.id)
+    return None if len(problems.errors) > errors_before else article
+
+
+def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems,
+          counts: Counter) -> list[Block]:
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    chunk_line = first_line
+
+    def flush() -> None:
+        if not chunk:
+            return
+        first = chunk[0].strip()
+        if first.startswith("## "):
+            blocks.append(Subhead(cleanup.clean_text(first[3:].strip(), counts), chunk_line))
+            rest = chunk[1:]
+            if rest:
+                blocks.append(_paragraph(rest, chunk_line + 1, counts))
+        elif m := _IMAGE.match(first):
+            path = inside(root, m.group("path"))
+            where = dict(file=display_path(file), line=chunk_line, field="image")
+            if path is None:
+                problems.error("path-escape", f"path leaves the edition folder: {m.group('path')}", **where)
+            elif not path.is_file():
+                problems.error("missing-image", f"image not found: {m.group('path')}", **where)
+            else:
+                size = _image_size(path, m.group("path"), problems, where)
+                if size is not None:
+                    blocks.append(Image(path, cleanup.clean_text(m.group("caption").strip(), counts), chunk_line,
+                                        size[0], size[1]))
+        else:
+            para = _paragraph(chunk, chunk_line, counts)
+            if para.text.strip():
+                blocks.append(para)
+
+    for n, line in enumerate(text.split("\n"), start=first_line):
+        if line.strip():
+            if not chunk:
+                chunk_line = n
+            chunk.append(line)
+        else:
+            flush()
+            chunk = []
+    flush()
+    return blocks
+
+
+# Decompression-bomb limit: a newspaper photo is at most a few tens of megapixels;
+# anything past this is refused before it is decoded.
+MAX_IMAGE_PIXELS = 150_000_000
+
+
+def _image_size(path: Path, name: str, problems: Problems, where: dict) -> tuple[int, int] | None:
+    """Pixel size of an image, after checking it decodes; None (and an error) when it does not."""
+    from PIL import Image as PILImage
+    PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        with PILImage.open(path) as im:
+            im.verify()
+        with PILImage.open(path) as im:
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                raise PILImage.DecompressionBombError(f"{im.width} × {im.height} pixels")
+            im.load()
+            return im.size
+    except PILImage.DecompressionBombError as exc:
+        problems.error("image-too-large", f"image {name} is too large to decode safely ({exc}); "
+                       f"limit {MAX_IMAGE_PIXELS:,} pixels", **where)
+    except Exception as exc:  # PIL raises many kinds for a damaged file
+        problems.error("corrupt-image", f"image {name} cannot be decoded: {exc}", **where)
+    return None
+
+
+def _paragraph(lines: list[str], line: int, counts: Counter) -> Paragraph:
+    # Chinese lines join without a space; a space only between two Latin words
+    joined = ""
+    for raw in lines:
+        part = raw.strip()
+        if joined and part and joined[-1].isascii() and joined[-1].isalnum() and part[0].isascii() \
+                and part[0].isalnum():
+            joined += " "
+        joined += part
+    joined = cleanup.clean_text(joined, counts)
+    spans: list[Span] = []
+    pos = 0
+    for m in _BOLD.finditer(joined):
+        if m.start() > pos:
+            spans.append(Span(joined[pos:m.start()]))
+        spans.append(Span(m.group(1), bold=True))
+        pos = m.end()
+    if pos < len(joined):
+        spans.append(Span(joined[pos:]))
+    return Paragraph(tuple(spans), line)

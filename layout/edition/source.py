@@ -1,0 +1,107 @@
+"""What both loaders share: reading a text file, and one YAML document with its line numbers.
+
+_Source     a YAML document being read: its display name, its line map and the
+            run's problems; typed field access that reports file, line and field
+display_path, inside, read_text
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any
+
+from ..problems import Problems
+from .yamlsrc import field_name
+
+
+def display_path(path: Path) -> str:
+    """A path as the user should read it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+class _Source:
+    """One YAML document being read: its name, its line map and the run's problems."""
+
+    def __init__(self, file: Path, lines: dict, problems: Problems):
+        self.file = display_path(file)
+        self.lines = lines
+        self.problems = problems
+
+    def line(self, path: tuple) -> int:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 0)
+
+    def error(self, path: tuple, message: str, kind: str = "invalid") -> None:
+        self.problems.error(kind, message, file=self.file, line=self.line(path),
+                            field=field_name(path))
+
+    def mapping(self, value: Any, path: tuple, allowed: set[str] | tuple) -> dict | None:
+        if not isinstance(value, dict):
+            self.error(path, f"expected a mapping, got {_type_name(value)}", "wrong-type")
+            return None
+        for key in value:
+            if key not in allowed:
+                hint = _close_match(str(key), allowed)
+                self.error(path + (key,), f"unknown key '{key}'" + (f" (did you mean '{hint}'?)" if hint else "")
+                           + f"; allowed: {', '.join(sorted(allowed))}", "unknown-key")
+        return value
+
+    def get(self, data: dict, key: str, path: tuple, kind: type | tuple, required: bool = False,
+            default: Any = None) -> Any:
+        if key not in data or data[key] is None:
+            if required:
+                self.error(path + (key,), "required field is missing", "missing-field")
+            return default
+        value = data[key]
+        # bool is an int in Python; a page number of `true` is still a mistake
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.error(path + (key,), f"expected {_friendly(want)}, got {_type_name(value)} {value!r}",
+                       "wrong-type")
+            return default
+        return value
+
+    def text(self, data: dict, key: str, path: tuple, required: bool = False) -> str:
+        value = self.get(data, key, path, (str, int, float), required=required, default="")
+        text = str(value).strip() if not isinstance(value, bool) else ""
+        if required and key in data and data[key] is not None and not text:
+            self.error(path + (key,), "must not be empty", "empty-field")
+        return text
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
+            bool: "true/false", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _friendly(name: str) -> str:
+    return name.replace("str", "text").replace("int", "a whole number").replace("dict", "a mapping")
+
+
+def _close_match(key: str, allowed) -> str:
+    hits = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    return hits[0] if hits else ""
+
+
+def inside(root: Path, relative: str) -> Path | None:
+    """Resolve `relative` against `root`; None when it leaves the edition folder."""
+    target = (root / relative).resolve()
+    return target if target.is_relative_to(root.resolve()) else None
+
+
+def read_text(file: Path, problems: Problems) -> str | None:
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.error("encoding", f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                       "save the file as UTF-8", file=display_path(file), line=line)
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
