@@ -102,7 +102,7 @@ def main() -> None:
                     work.mkdir(exist_ok=True)
                     typst_build(edition, work)  # warm-up
                     t = statistics.median(typst_build(edition, work)[0] for _ in range(args.runs))
-                    print(f"    typst {t:.2f} s (in-process compile, same text, fonts and page) → "
+                    print(f"    typst {t:.2f} s (clean compile in a fresh process, same text, fonts and page) → "
                           f"banmian / typst = {med['wall'] / t:.2f}", flush=True)
 
 
