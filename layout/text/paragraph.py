@@ -444,11 +444,10 @@ def _runs(it: _Items, s: int, e: int, gaps: list[float], x0: float, last_trim: b
         return (), 0.0
     m = e2 - s2
     # box left edges, then glyph origins (a trimmed opening mark's glyph starts ½ em left of its box)
-    gaps = list(gaps[:m - 1])
-    gaps.append(0.0)
-    boxes = list(accumulate(map(add, it.w[s2:e2], gaps), initial=x0))
+    w = it.w
+    boxes = list(accumulate(map(add, w[s2:e2], gaps), initial=x0))   # boxes[m] includes an unused gap
     xs = list(map(sub, boxes[:m], it.tl[s2:e2]))
-    width = boxes[m] - x0 - (it.endtrim[e2 - 1] if last_trim else 0.0)
+    width = boxes[m - 1] + w[e2 - 1] - x0 - (it.endtrim[e2 - 1] if last_trim else 0.0)
     # the step between glyph i and i+1 (PDF Tc): the gap, less the blank halves trimmed
     steps = list(map(sub, map(sub, gaps[:m - 1], it.tr[s2:e2 - 1]), it.tl[s2 + 1:e2]))
     faces, sizes = it.faces[s2:e2], it.sizes[s2:e2]
