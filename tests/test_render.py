@@ -203,3 +203,9 @@ def test_a_named_profile_that_is_not_cmyk_is_an_error(edition_copy, tmp_path):
     result = build_edition(folder, tmp_path)
     (err,) = result.problems.errors
     assert err.kind == "icc" and "must be CMYK" in err.message and err.field == "template.icc_profile"
+
+
+def test_the_reader_edition_is_linearized_for_web_download(sample_build):
+    pytest.importorskip("pikepdf")
+    head = (sample_build.out_dir / "qinghe-ribao.pdf").read_bytes()[:1024]
+    assert b"/Linearized" in head

@@ -54,7 +54,23 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
                 c.linkAbsolute("", target, rect, thickness=0)
 
     data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page))
-    return data
+    return linearize(data)
+
+
+def linearize(data: bytes) -> bytes:
+    """Linearise ("fast web view") with pikepdf when it is installed: a reader's viewer
+    shows the first page before the whole edition has downloaded. Deterministic: the
+    same input gives the same bytes (deterministic /ID)."""
+    try:
+        import pikepdf
+    except ImportError:
+        return data
+    import io
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdf.save(out, linearize=True, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    return out.getvalue()
 
 
 def _with_catalog(on_page):
