@@ -227,3 +227,16 @@ def test_a_vertical_headline_runs_top_to_bottom_with_vertical_punctuation(editio
     grid_col = 5
     bodies = [b for b in page.blocks if b.kind == "body" and b.article == "b" and b.column == grid_col]
     assert bodies and bodies[0].box.y >= head.box.bottom - 0.01
+
+
+def test_a_full_page_is_reordered_before_it_is_declared_overset():
+    from layout.compose.place import Item, auto_place
+    # rows needed at a span of 3 columns: in page order (20, 20, 40, 40) no two strips
+    # of 3 columns hold them in 60 rows; the lead, then longest first (20, 40 | 40, 20) does
+    rows = {0: 20, 1: 20, 2: 40, 3: 40}
+    need = lambda key, span: rows[key] if span == 3 else 999  # noqa: E731
+    items = [Item(0, "lead"), Item(1, "normal"), Item(2, "normal"), Item(3, "normal")]
+    rects = auto_place(items, 6, 1, 60, need)
+    assert rects is not None and rects[0].row == 1
+    for col in (1, 4):
+        assert sum(r.rows for r in rects.values() if r.column == col) == 60

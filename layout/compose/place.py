@@ -141,7 +141,24 @@ def _lead_corner(items: list[Item], columns: int, row: int, rows: int,
 
 def auto_place(items: list[Item], columns: int, row: int, rows: int,
                need: Callable[[int, int], int]) -> dict[int, Rect] | None:
-    """Rectangles for every item, or None when no layout holds them all."""
+    """Rectangles for every item, or None when no layout holds them all.
+
+    The articles are tried in the page's order first. A full page may have no
+    layout in that order — strips stack articles in sequence — so before giving
+    up the other articles (never the lead) are tried longest first, and then
+    shortest first: an editor would rather reorder a page than overset it."""
+    rest = items[1:]
+    by_length = sorted(rest, key=lambda it: (-need(it.key, 2), it.key))
+    orders = [items, items[:1] + by_length, items[:1] + by_length[::-1]]
+    for order in orders:
+        best = _best(order, columns, row, rows, need)
+        if best is not None:
+            return best
+    return None
+
+
+def _best(items: list[Item], columns: int, row: int, rows: int,
+          need: Callable[[int, int], int]) -> dict[int, Rect] | None:
     candidates: list[tuple[float, dict[int, Rect]]] = []
     candidates.extend(_strips(items, columns, 1, row, rows, need))
     if len(items) > 1:  # the page's first article is its top story, lead or not
