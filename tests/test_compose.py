@@ -231,12 +231,13 @@ def test_a_vertical_headline_runs_top_to_bottom_with_vertical_punctuation(editio
 
 def test_a_full_page_is_reordered_before_it_is_declared_overset():
     from layout.compose.place import Item, auto_place
-    # rows needed at a span of 3 columns: in page order (20, 20, 40, 40) no two strips
-    # of 3 columns hold them in 60 rows; the lead, then longest first (20, 40 | 40, 20) does
-    rows = {0: 20, 1: 20, 2: 40, 3: 40}
+    # rows needed at a span of 3 columns (no other span fits): in page order
+    # (30, 10, 40, 10, 20) no two 3-column strips of 60 rows hold them, nor does the lead
+    # in a corner; with the others longest first (30, 40 | 20, 10, 10) they fit
+    rows = {0: 30, 1: 10, 2: 40, 3: 10, 4: 20}
     need = lambda key, span: rows[key] if span == 3 else 999  # noqa: E731
-    items = [Item(0, "lead"), Item(1, "normal"), Item(2, "normal"), Item(3, "normal")]
+    items = [Item(k, "lead" if k == 0 else "normal") for k in rows]
     rects = auto_place(items, 6, 1, 60, need)
-    assert rects is not None and rects[0].row == 1
+    assert rects is not None and rects[0].row == 1 and rects[0].column == 1
     for col in (1, 4):
         assert sum(r.rows for r in rects.values() if r.column == col) == 60
