@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportlab import rl_config
 from reportlab.lib.utils import ImageReader, TimeStamp
 from reportlab.pdfbase import pdfmetrics
-from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 
 from ..fonts import FontRegistry
