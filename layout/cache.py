@@ -28,7 +28,8 @@ CACHE_FORMAT = 1
 
 
 def fonts_identity(registry) -> str:
-    parts = []
+    """The faces (name, size, date) and the chains that map roles to them."""
+    parts = [registry.config.read_text(encoding="utf-8")]
     for face in registry.faces.values():
         st = face.path.stat()
         parts.append(f"{face.psname}|{st.st_size}|{st.st_mtime_ns}|{face.index}")

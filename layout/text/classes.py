@@ -42,13 +42,3 @@ def is_ideograph(ch: str) -> bool:
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x3134F
             or 0xF900 <= o <= 0xFAFF or o == 0x3007)
-
-
-def is_latin(ch: str) -> bool:
-    """ASCII letters and digits (and % as part of a number) for CJK–Latin spacing."""
-    return ch.isascii() and (ch.isalnum() or ch == "%")
-
-
-def is_punctuation(ch: str) -> bool:
-    return ch in CLOSING or ch in OPENING or ch in UNSPLITTABLE_PAIRS or ch in NO_START or ch in NO_END \
-        or ch in "～·—–/／"

@@ -191,7 +191,6 @@ _NOSTRETCH = re.compile(r"——+|……+|⋯⋯+|[!-~]{2,}")
 # clreq: ¼ em between a hanzi and a Latin letter or European digit
 _CJK_LATIN = re.compile(f"(?<=[{_HAN}])(?=[{_LATIN}])|(?<=[{_LATIN}])(?=[{_HAN}])")
 _SPACE = re.compile(" ")
-_MARK_RE = re.compile("[" + re.escape("".join(sorted(_MARKS))) + "]")
 _MARK_PAIR_RE = re.compile("(?=[" + re.escape("".join(sorted(_MARKS))) + "]{2})")
 
 
