@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..text.breaks import BreakRules
-from ..text.paragraph import FontMeasure, Run, Segment, Settings, typeset_paragraph
+from ..text.paragraph import FontMeasure, Run, Segment, Settings, set_line, typeset_paragraph
 
 _SOLID = Settings(justify=False, orphans=False)
 _RULES = BreakRules()
@@ -46,9 +46,8 @@ class Setter:
     def _line(self, text: str, role: str, size: float) -> SetLine:
         if not text:
             return SetLine("", (), 0.0, size)
-        result = typeset_paragraph([Segment(text, role, size)], 1e7, _SOLID, self.measure)
-        ln = result.lines[0]
-        return SetLine(ln.text, ln.runs, ln.width, size, tuple(result.missing))
+        ln, missing = set_line([Segment(text, role, size)], _SOLID, self.measure)
+        return SetLine(ln.text, ln.runs, ln.width, size, tuple(missing))
 
     def wrapped(self, text: str, role: str, size: float, width: float) -> list[SetLine]:
         """Several solid lines no wider than `width` (kickers, subheads, bylines, captions)."""

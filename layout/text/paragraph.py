@@ -498,6 +498,16 @@ def typeset_paragraph(segments: list[Segment], measure: float, settings: Setting
     return ParagraphResult(lines, missing, long_units, fixes)
 
 
+def set_line(segments: list[Segment], settings: Settings, measure_fn) -> tuple[TypesetLine, list[str]]:
+    """One line set solid at its natural width, never broken: a headline's, a kicker's,
+    a folio's. (Punctuation is still adjusted: pairs, and the line-end half width.)"""
+    missing: list[str] = []
+    it = _items(segments, measure_fn, settings, missing)
+    s, e = _trim_edges(it.chars, 0, len(it.chars))
+    runs, width = _runs(it, s, e, it.gap[s:e], 0.0, True)
+    return TypesetLine(it.chars[s:e], runs, width, width, True, 0.0), missing
+
+
 def break_text(text: str, width_em: float, settings: Settings | None = None) -> list[str]:
     """Lines of `text` at `width_em` under the test model (cjk-typesetting.md §0)."""
     settings = settings or Settings.model()
