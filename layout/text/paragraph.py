@@ -181,6 +181,8 @@ class _Items:
     spaces: list = field(default_factory=list)   # positions of ASCII spaces
     latin_gaps: list = field(default_factory=list)  # positions k with a CJK–Latin gap after k
     w: list = field(default_factory=list)    # advance − trims
+    trl: list = field(default_factory=list)  # tr[k] + tl[k+1]
+    TL: list = field(default_factory=list)   # Σ tl
 
 
 _MARKS = CLOSING | OPENING
@@ -261,13 +263,15 @@ def _items(segments: list[Segment], measure_fn, s: Settings, missing: list[str])
             gapmax[k] = s.cjk_latin_max * em
             latin_gaps.append(k)
     w = list(map(sub, map(sub, adv, tl), tr))
+    trl = list(map(add, tr, tl[1:]))             # blank halves trimmed between item k and k+1
+    TL = list(accumulate(tl, initial=0.0))
     T = list(accumulate(map(add, w, gap), initial=0.0))
     SQ = list(accumulate(sq, initial=0.0))
     GS = list(accumulate(map(sub, gap, gapmin), initial=0.0))
     NS = list(accumulate(map(not_, stretch), initial=0))
     spaces = [m.start() for m in _SPACE.finditer(chars)]
     return _Items(chars, faces, sizes, adv, tl, tr, endtrim, sq, gap, gapmin, gapmax, stretch,
-                  T, SQ, GS, NS, spaces, latin_gaps, w)
+                  T, SQ, GS, NS, spaces, latin_gaps, w, trl, TL)
 
 
 def _trim_edges(chars: str, s: int, e: int) -> tuple[int, int]:
@@ -445,10 +449,11 @@ def _runs(it: _Items, s: int, e: int, gaps: list[float], x0: float, last_trim: b
     # box left edges, then glyph origins (a trimmed opening mark's glyph starts ½ em left of its box)
     w = it.w
     boxes = list(accumulate(map(add, w[s2:e2], gaps), initial=x0))   # boxes[m] includes an unused gap
-    xs = list(map(sub, boxes[:m], it.tl[s2:e2]))
+    # glyph origins: a trimmed opening mark's glyph starts ½ em left of its box
+    xs = boxes if it.TL[e2] == it.TL[s2] else list(map(sub, boxes[:m], it.tl[s2:e2]))
     width = boxes[m - 1] + w[e2 - 1] - x0 - (it.endtrim[e2 - 1] if last_trim else 0.0)
     # the step between glyph i and i+1 (PDF Tc): the gap, less the blank halves trimmed
-    steps = list(map(sub, map(sub, gaps[:m - 1], it.tr[s2:e2 - 1]), it.tl[s2 + 1:e2]))
+    steps = list(map(sub, gaps[:m - 1], it.trl[s2:e2 - 1]))
     faces, sizes = it.faces[s2:e2], it.sizes[s2:e2]
     # a run ends where the step changes, or the face or size does; steps come straight
     # from the gaps (not from differences of positions), so equal steps are equal floats
