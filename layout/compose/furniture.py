@@ -63,8 +63,15 @@ def masthead(edition: Edition, tpl: PageTemplate, setter: Setter) -> tuple[Block
     items: list[tuple[SetLine, float, float]] = []
     name_size = min(96.0, height * 0.55)
     name = setter.line(edition.paper.name, "song-bold", name_size)
-    # a logotype is set with generous letter-spacing: spread the name to 1.25× its width
     items.append((name, left + (width - name.width) / 2, top + ASCENT * name_size + 0.08 * height))
+    rules: list[Rule] = []
+    ear_w = min(tpl.span_width(2), (width - name.width) / 2 - tpl.gutter * 2)
+    if ear_w > 6 * 10.5:
+        # the ears (报眼) stand either side of the name, centred on it
+        centre = top + 0.08 * height + (ASCENT - 0.45) * name_size
+        max_h = height - 3.2 * tpl.line_pitch
+        items += _ear_index(edition, setter, left + width - ear_w, ear_w, centre, max_h, rules)
+        items += _ear_date(edition, setter, left, ear_w, centre, rules)
     info_y = top + height - 1.2 * tpl.line_pitch
     small = 10.5
     d = edition.date
@@ -83,10 +90,53 @@ def masthead(edition: Edition, tpl: PageTemplate, setter: Setter) -> tuple[Block
         pub = setter.line(f"{edition.paper.publisher}出版", "kai", small)
         items.append((pub, left + (width - pub.width) / 2, info_y - 1.6 * small))
     y_rule = top + height - 0.45 * tpl.line_pitch
-    rules = [Rule(left, y_rule, left + width, y_rule, 2.0),
-             Rule(left, y_rule + 3.0, left + width, y_rule + 3.0, 0.5)]
+    rules += [Rule(left, y_rule, left + width, y_rule, 2.0),
+              Rule(left, y_rule + 3.0, left + width, y_rule + 3.0, 0.5)]
     missing = [c for sl, _, _ in items for c in sl.missing]
     return _block("masthead", items, rules, Box(left, top, width, height)), missing
+
+
+def _boxed(x: float, top: float, w: float, bottom: float, rules: list[Rule]) -> None:
+    rules += [Rule(x, top, x + w, top, 0.5), Rule(x + w, top, x + w, bottom, 0.5),
+              Rule(x, bottom, x + w, bottom, 0.5), Rule(x, top, x, bottom, 0.5)]
+
+
+def _ear(lines: list[tuple[SetLine, float]], x: float, w: float, centre: float, pad: float,
+         rules: list[Rule], centred: bool) -> list[tuple[SetLine, float, float]]:
+    """Stack (line, leading) pairs in a ruled box of width w, centred on `centre`."""
+    height = sum(lead for _, lead in lines) + 2 * pad
+    top = centre - height / 2
+    y = top + pad
+    items = []
+    for ln, lead in lines:
+        y += lead
+        items.append((ln, x + ((w - ln.width) / 2 if centred else pad), y - 0.25 * ln.size))
+    _boxed(x, top, w, top + height, rules)
+    return items
+
+
+def _ear_index(edition: Edition, setter: Setter, x: float, w: float, centre: float, max_h: float,
+               rules: list[Rule]) -> list[tuple[SetLine, float, float]]:
+    """The right ear (报眼): 今日导读, the first stories of the other pages."""
+    lines = [(setter.line("今日导读", "hei", 14.0), 20.0)]
+    for page in edition.pages[1:]:
+        for slot in page.slots[:2]:
+            headline = slot.article.headline.replace("|", "")
+            for ln in setter.wrapped(f"{page.number:02d}版 {headline}", "kai", 11.0, w - 16):
+                if sum(lead for _, lead in lines) + 16 > max_h - 16:
+                    return _ear(lines, x, w, centre, 8, rules, False)
+                lines.append((ln, 16.0))
+    return _ear(lines, x, w, centre, 8, rules, False)
+
+
+def _ear_date(edition: Edition, setter: Setter, x: float, w: float, centre: float,
+              rules: list[Rule]) -> list[tuple[SetLine, float, float]]:
+    """The left ear: the date large, weekday and 农历 below it."""
+    d = edition.date
+    lines = [(setter.line(f"{d.month}月{d.day}日", "song-bold", 34.0), 36.0),
+             (setter.line(f"{d.year}年 星期{WEEKDAYS[d.weekday()]}", "kai", 13.0), 22.0),
+             (setter.line(lunar_date(d), "kai", 13.0), 19.0)]
+    return _ear(lines, x, w, centre, 8, rules, True)
 
 
 def page_label(tpl: PageTemplate, number: int) -> str:
