@@ -238,3 +238,13 @@ def test_proofs_are_deterministic_pngs_per_page(base, tmp_path):
     assert parse_pages("1,3-4", 5) == [1, 3, 4]
     with pytest.raises(ValueError):
         parse_pages("9", 2)
+
+
+def test_pages_of_different_sizes_are_labelled_not_pixel_compared(base, tmp_path):
+    b = build_copy(tmp_path, "b", lambda f: replace_in(f / "edition.yaml", "template: tabloid",
+                                                          "template: broadsheet"))
+    data = diff(base, b).data
+    assert data["exit"] == 1
+    for page in data["pages"]:
+        assert page["status"] == "changed" and page["size_changed"]["a"] != page["size_changed"]["b"]
+        assert page["regions"] == []
