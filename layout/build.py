@@ -190,8 +190,15 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
         if hit is not None:
             prints[number] = hit
     todo = [p for p in tree.pages if p.number not in prints]
-    pending = pool.submit_prints(tree, opts, page_keys, todo) if pool.parallel and len(todo) > 1 else None
-    reader = reader_pdf(tree, registry, opts, content_hash)
+    if pool.parallel:
+        # every process draws: the reader edition goes to a worker first (the longest task),
+        # the print pages fill the others and that one when it is done; this process waits
+        reader_job = pool.submit_reader(tree, opts, content_hash)
+        pending = pool.submit_prints(tree, opts, page_keys, todo)
+        reader = reader_job.result()
+    else:
+        pending = None
+        reader = reader_pdf(tree, registry, opts, content_hash)
     result.timings["render"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if pending is not None:

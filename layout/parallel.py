@@ -1,10 +1,10 @@
 """`--jobs N`: the independent parts of a build in N worker processes.
 
-Two parts are independent and heavy: setting each article's body (it depends
-on nothing but the article, the template and the fonts) and drawing each
-print page (it depends on nothing but its page of the layout tree). Both are
-deterministic, so the output is byte-identical to `--jobs 1`; the reader
-edition is drawn in one canvas and stays in the main process.
+The independent heavy parts: setting each article's body (it depends on
+nothing but the article, the template and the fonts), drawing the reader
+edition (one canvas: one task) and drawing each print page (it depends on
+nothing but its page of the layout tree). All are deterministic, so the
+output is byte-identical to `--jobs 1`.
 """
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def _print_page(args):
     return page.number, print_pdf(tree, page, _registry(), opts, key)
 
 
+def _reader(args):
+    from .render.edition import reader_pdf
+    tree, opts, content_hash = args
+    return reader_pdf(tree, _registry(), opts, content_hash)
+
+
 class Pool:
     """A process pool for one build, or nothing at all with jobs=1."""
 
@@ -45,6 +51,9 @@ class Pool:
     def flows(self, articles, width: float, size: float) -> dict:
         work = [(a, width, size) for a in articles]
         return dict(self._executor.map(_flow, work, chunksize=max(1, len(work) // (4 * self.jobs))))
+
+    def submit_reader(self, tree, opts, content_hash):
+        return self._executor.submit(_reader, (tree, opts, content_hash))
 
     def submit_prints(self, tree, opts, keys: dict, pages):
         # each task gets the tree with its own page only: pickling all 64 pages per task
