@@ -33,9 +33,6 @@ class FontFace:
     widths: dict = field(repr=False, hash=False, compare=False)  # char -> advance in em
     index: int = 0               # face number inside a .ttc collection
 
-    def has(self, char: str) -> bool:
-        return char in self.widths
-
     def advance(self, char: str) -> float:
         return self.widths[char]
 

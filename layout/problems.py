@@ -84,11 +84,3 @@ class Problems:
 
     def __len__(self) -> int:
         return len(self.items)
-
-
-class BuildFailed(Exception):
-    """Raised by the pipeline when a stage returned errors; carries them all."""
-
-    def __init__(self, problems: Problems):
-        self.problems = problems
-        super().__init__(f"{len(problems.errors)} error(s)")

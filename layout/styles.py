@@ -3,7 +3,6 @@
 PageTemplate   trim, margins, columns, gutter, body size and line pitch from
                layout/templates/<name>.yaml, overridable per edition; it yields
                the page grid (whole characters per column, whole lines per page)
-TextStyle      font role (a fallback chain in fonts.yaml), size, punctuation style
 HEADLINE_SIZES headline deck sizes by article rank (号 sizes, clreq table)
 """
 from __future__ import annotations
@@ -118,13 +117,6 @@ def load_template(name: str, overrides: dict | None = None) -> PageTemplate:
     data = yaml.safe_load((TEMPLATES_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
     data.update(overrides or {})
     return PageTemplate(name=name, **data)
-
-
-@dataclass(frozen=True)
-class TextStyle:
-    role: str              # font chain in fonts.yaml
-    size: float            # pt
-    punctuation: str = "quanjiao"
 
 
 # 号 → pt (clreq): 初号 42, 一号 27.5, 小一 24, 二号 22, 小二 18, 三号 16, 四号 14, 小四 12, 五号 10.5

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from .text.paragraph import Run
 
 SCHEMA_VERSION = 1
-BLOCK_KINDS = ("masthead", "folio", "kicker", "headline", "subhead", "byline", "body", "image",
-               "caption", "jump", "rule", "frame", "overset")
 
 
 @dataclass(frozen=True)
@@ -36,10 +34,6 @@ class Box:
     @property
     def bottom(self) -> float:
         return self.y + self.h
-
-    def overlaps(self, other: Box, tolerance: float = 0.01) -> bool:
-        return (self.x < other.right - tolerance and other.x < self.right - tolerance
-                and self.y < other.bottom - tolerance and other.y < self.bottom - tolerance)
 
     def to_json(self) -> list[float]:
         return [round(self.x, 3), round(self.y, 3), round(self.w, 3), round(self.h, 3)]

@@ -308,10 +308,6 @@ class DiffResult:
     rendered_pages: int
     images: dict = field(default_factory=dict)   # page -> {"a": PIL, "b": PIL}
 
-    @property
-    def differences(self) -> bool:
-        return self.data["changed_pages"] > 0 or bool(self.data["articles"])
-
 
 def diff(path_a: Path, path_b: Path, allow: tuple[str, ...] = (), max_changed_pages: int | None = None,
          dpi: float = 150.0) -> DiffResult:
