@@ -7,7 +7,8 @@ diff and the e-paper site need is here; nobody reaches back into the engine.
 
 TextLine   a line of glyph runs: its text, baseline, left x and runs
 Block      one kind of thing on the page (masthead, folio, kicker, headline,
-           subhead, byline, body, image, caption, jump, rule, overset) with its box
+           subhead, byline, body, image, caption, jump, rule, frame, imprint, overset)
+           with its box
 PageTree   a page: size, grid, blocks, and its articles in reading order
 EditionTree the edition: paper, date, pages
 """

@@ -241,3 +241,14 @@ def test_a_full_page_is_reordered_before_it_is_declared_overset():
     assert rects is not None and rects[0].row == 1 and rects[0].column == 1
     for col in (1, 4):
         assert sum(r.rows for r in rects.values() if r.column == col) == 60
+
+
+def test_the_last_page_closes_with_the_imprint(manifest):
+    last = manifest["pages"][-1]
+    (imprint,) = [b for b in last["blocks"] if b["kind"] == "imprint"]
+    text = imprint["lines"][0]["text"]
+    for part in ("清河日报社出版", "地址：清河市滨河路1号", "CN 00-0000", "印刷：清河日报印务中心"):
+        assert part in text
+    bottom = max(a["box"][1] + a["box"][3] for a in last["articles"])
+    assert bottom <= imprint["box"][1] + 0.01, "no article runs into the imprint rows"
+    assert not [b for p in manifest["pages"][:-1] for b in p["blocks"] if b["kind"] == "imprint"]

@@ -145,7 +145,16 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
                        page=page.number)
     blocks.append(furniture)
     top = content_top_row(tpl, page.number)
-    rows = tpl.lines - top + 1
+    bottom = tpl.lines
+    if page is edition.pages[-1] and _imprint_text(edition):
+        # 版本记录 (报纸出版管理规定 Art. 31): the imprint closes the last page
+        imprint, missing = _imprint(edition, tpl, setter)
+        blocks.append(imprint)
+        bottom -= IMPRINT_ROWS
+        for ch in dict.fromkeys(missing):
+            problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the imprint",
+                           page=page.number)
+    rows = bottom - top + 1
     rects = _placements(page, pieces, tpl, setter, top, rows, problems)
     auto = all(pc.place is None for pc in pieces) and bool(pieces)
     entries: list[ArticleEntry] = []
@@ -205,6 +214,38 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
                     tpl.height, _bleed(tpl), tpl.crop_marks, grid, tuple(blocks), tuple(entries), auto)
 
 
+IMPRINT_ROWS = 2
+IMPRINT_SIZE = 8.0
+
+
+def _imprint_text(edition: Edition) -> str:
+    paper = edition.paper
+    bits = [f"{paper.publisher or paper.name}出版"]
+    if paper.address:
+        bits.append(f"地址：{paper.address}")
+    if paper.serial:
+        bits.append(f"国内统一连续出版物号：{paper.serial}")
+    if paper.postal_code:
+        bits.append(f"邮发代号：{paper.postal_code}")
+    if paper.price:
+        bits.append(f"零售价：{paper.price}")
+    if paper.printer:
+        bits.append(f"印刷：{paper.printer}")
+    return "　".join(bits) if len(bits) > 1 else ""
+
+
+def _imprint(edition: Edition, tpl: PageTemplate, setter: Setter) -> tuple[Block, list[str]]:
+    """The imprint line under a rule across the type area, in the last grid rows."""
+    row = tpl.lines - IMPRINT_ROWS + 1
+    y_rule = tpl.row_top(row) + 4
+    sl = setter.line(_imprint_text(edition), "kai", IMPRINT_SIZE)
+    x = tpl.left + max(0.0, (tpl.type_width - sl.width) / 2)
+    line = TextLine(sl.text, x, tpl.baseline(row + 1), sl.runs, sl.width)
+    rule = Rule(tpl.left, y_rule, tpl.left + tpl.type_width, y_rule, 0.5)
+    box = Box(tpl.left, tpl.row_top(row), tpl.type_width, IMPRINT_ROWS * tpl.line_pitch)
+    return Block("imprint", box, "", (line,), (rule,)), list(sl.missing)
+
+
 def _bleed(tpl: PageTemplate) -> float:
     from ..units import mm
     return mm(tpl.bleed_mm)
@@ -230,9 +271,11 @@ def _placements(page: Page, pieces: list[_Piece], tpl: PageTemplate, setter: Set
             if p.span > tpl.columns:
                 problems.error("placement", f"span {p.span} is wider than the page's {tpl.columns} columns",
                                **where)
-            elif p.column + p.span - 1 > tpl.columns or p.row + p.rows - 1 > tpl.lines:
-                problems.error("placement", f"placement runs off the page (columns 1–{tpl.columns}, "
-                               f"rows 1–{tpl.lines})", **where)
+            elif p.column + p.span - 1 > tpl.columns or p.row + p.rows - 1 > top + rows - 1:
+                last = top + rows - 1
+                what = f"rows 1–{last}" + ("; the imprint takes the rows below" if last < tpl.lines else "")
+                problems.error("placement", f"placement runs off the page (columns 1–{tpl.columns}, {what})",
+                               **where)
             elif p.row < top:
                 problems.error("placement", f"placement covers the {'masthead' if page.number == 1 else 'folio'}"
                                f" (content starts at row {top})", **where)
