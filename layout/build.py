@@ -23,6 +23,7 @@ from .cache import fonts_identity, key_of, page_key
 from .compose.page import compose_edition
 from .edition.load import load_edition
 from .edition.model import Edition
+from .edition.source import display_path
 from .fonts import FontError, FontRegistry
 from .problems import Problems, Severity
 from .render.edition import print_pdf, reader_pdf
@@ -100,8 +101,8 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     result.template = tpl
     if tpl.column_chars < 2 or tpl.lines < 10:
         problems.error("template", f"template {tpl.name}: columns of {tpl.column_chars} characters and "
-                       f"{tpl.lines} lines are too small for a page", file=str(edition.root / "edition.yaml"),
-                       field="template")
+                       f"{tpl.lines} lines are too small for a page",
+                       file=display_path(edition.root / "edition.yaml"), field="template")
         return result
     t0 = time.perf_counter()
     result.icc = _output_profile(edition, tpl, problems)
@@ -124,7 +125,7 @@ def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> 
     from PIL import ImageCms
 
     from .edition.source import inside
-    where = {"file": str(edition.root / "edition.yaml"), "field": "template.icc_profile"}
+    where = {"file": display_path(edition.root / "edition.yaml"), "field": "template.icc_profile"}
     path = inside(edition.root, tpl.icc_profile)
     if path is None or not path.is_file():
         problems.error("icc", f"ICC profile not found in the edition folder: {tpl.icc_profile}", **where)

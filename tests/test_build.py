@@ -161,3 +161,14 @@ def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_cop
     clean = build_edition(folder, tmp_path / "clean", clean=True)
     for rel in ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:
         assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+
+
+def test_a_template_too_small_for_a_page_is_a_clear_error(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    ed = folder / "edition.yaml"
+    ed.write_text(ed.read_text(encoding="utf-8").replace("template: tabloid",
+                                                         "template: {name: tabloid, columns: 40}"),
+                  encoding="utf-8")
+    result = build_edition(folder, tmp_path)
+    (err,) = result.problems.errors
+    assert err.kind == "template" and err.field == "template" and err.file.endswith("edition.yaml")
