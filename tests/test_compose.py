@@ -253,3 +253,8 @@ def test_the_last_page_closes_with_the_imprint(manifest):
     bottom = max(a["box"][1] + a["box"][3] for a in last["articles"])
     assert bottom <= imprint["box"][1] + 0.01, "no article runs into the imprint rows"
     assert not [b for p in manifest["pages"][:-1] for b in p["blocks"] if b["kind"] == "imprint"]
+
+
+def test_a_headline_breaks_between_phrases_rather_than_inside_a_word(registry):
+    lines = Setter(registry).headline("《山河万里》特展讲述千年清河", "song-bold", 42, 320)
+    assert [ln.text for ln in lines] == ["《山河万里》", "特展讲述千年清河"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..text.breaks import BreakRules
+from ..text.classes import CLOSING, OPENING
 from ..text.paragraph import FontMeasure, Run, Segment, Settings, set_line, typeset_paragraph
 
 _SOLID = Settings(justify=False, orphans=False)
@@ -79,13 +80,17 @@ class Setter:
             s = round(s * 0.95, 2)
 
     def _balanced(self, text: str, role: str, size: float) -> list[SetLine] | None:
+        """Two lines as equal as may be — but a break at a space, after a closing mark or
+        before an opening one is worth 1.5 em of imbalance: it falls between phrases,
+        where a plain hanzi break may cut a word in two (特|展)."""
         brk = _RULES.opportunities(text)
         best = None
         for k in range(1, len(text)):
             if not brk[k]:
                 continue
             a, b = self.line(text[:k].rstrip(), role, size), self.line(text[k:].lstrip(), role, size)
-            score = max(a.width, b.width)
+            phrase = text[k - 1] == " " or text[k] == " " or text[k - 1] in CLOSING or text[k] in OPENING
+            score = max(a.width, b.width) - (1.5 * size if phrase else 0.0)
             if best is None or score < best[0] - 1e-6:
                 best = (score, [a, b])
         return best[1] if best else None
