@@ -140,12 +140,12 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
         if block.lines:
             code = ["BT"]
             for line in block.lines:
-                y = fp_str(Y(line.baseline))
+                y = f"{Y(line.baseline):.4f}"
                 for run in line.runs:
                     if not run.font:
                         continue
                     if run.tracking != state["track"]:
-                        code.append(f"{fp_str(run.tracking)} Tc")
+                        code.append(f"{run.tracking:.4f} Tc")
                         state["track"] = run.tracking
                     _run_code(c, code, run, faces[run.font], off + line.x + run.x, y, state)
             code.append("ET")
@@ -155,14 +155,6 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
     if page.crop_marks:
         _crop_marks(c, page, off, print_mode)
     c.showPage()
-
-
-def fp_str(v: float) -> str:
-    """A PDF number to 1/10000 pt — character spacing is added once per glyph, so its
-    rounding must stay far below the 0.01 pt flush tolerance over a line (reportlab's
-    own formatter is pure Python and several times slower); '-0' never appears."""
-    s = f"{v:.4f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
 
 
 def _run_code(c: Canvas, code: list[str], run, face, x: float, y: str, state: dict) -> None:
@@ -182,9 +174,10 @@ def _run_code(c: Canvas, code: list[str], run, face, x: float, y: str, state: di
         n = len(data)
         name = font.getSubsetInternalName(subset, doc)
         if (name, run.size) != (state["font"], state["size"]):
-            code.append(f"{name} {fp_str(run.size)} Tf")
+            code.append(f"{name} {run.size:g} Tf")
             state["font"], state["size"] = name, run.size
-        code.append(f"1 0 0 1 {fp_str(x)} {y} Tm ({c._escape(data)}) Tj")
+        # a hex string: bytes.hex() is native, reportlab's escaping of literal strings is not
+        code.append(f"1 0 0 1 {x:.4f} {y} Tm <{data.hex()}> Tj")
         if i + n < len(run.text):
             x += sum(widths[ch] for ch in run.text[i:i + n]) * run.size + run.tracking * n
         i += n
