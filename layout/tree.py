@@ -49,11 +49,13 @@ class TextLine:
     measure: float = 0.0
     last: bool = True        # a paragraph's last line (set solid), or a display line
     vertical: bool = False   # 竖排: runs hold one glyph each, x/baseline absolute per glyph
+    rotated: bool = False    # 竖排: the glyph is turned 90° clockwise; `baseline` is the y where it starts
 
     def to_json(self) -> dict:
         return {"text": self.text, "x": round(self.x, 3), "baseline": round(self.baseline, 3),
                 "measure": round(self.measure, 3), "last": self.last,
                 **({"vertical": True} if self.vertical else {}),
+                **({"rotated": True} if self.rotated else {}),
                 "runs": [r.to_json() for r in self.runs]}
 
 

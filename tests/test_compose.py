@@ -212,16 +212,17 @@ def test_a_vertical_headline_runs_top_to_bottom_with_vertical_punctuation(editio
     folder = _set_up(edition_copy, ONE_PAGE % "{column: 3, span: 3, row: 13, rows: 30}")
     art = folder / "articles" / "b.md"
     art.write_text(art.read_text(encoding="utf-8").replace(
-        "headline: 社区图书馆延长开放时间", "headline: 图书馆，延长开放\nvertical_headline: true"), encoding="utf-8")
+        "headline: 社区图书馆延长开放时间", "headline: 图书馆，延长AI开放\nvertical_headline: true"), encoding="utf-8")
     (folder / "articles" / "a.md").write_text("---\nheadline: 短讯\n---\n短讯正文。\n", encoding="utf-8")
     result = compose(folder)
     assert not result.problems.has_errors(), [str(p) for p in result.problems.errors]
     page = result.tree.pages[0]
     (head,) = [b for b in page.blocks if b.kind == "headline" and b.article == "b"]
     assert all(line.vertical for line in head.lines)
-    assert "".join(line.text for line in head.lines) == "图书馆，延长开放"
-    baselines = [line.baseline for line in head.lines]
-    assert baselines == sorted(baselines) and len(set(round(line.x) for line in head.lines)) <= 2
+    assert "".join(line.text for line in head.lines) == "图书馆，延长AI开放"
+    assert [ln.text for ln in head.lines if ln.rotated] == ["A", "I"], "Latin turns 90° clockwise"
+    baselines = [line.baseline for line in head.lines if not line.rotated]
+    assert baselines == sorted(baselines) and len(set(round(ln.x) for ln in head.lines if not ln.rotated)) <= 2
     comma = next(line for line in head.lines if line.text == "，")
     assert comma.runs[0].text == "︐", "the vertical presentation form of ，"
     # the body does not run under the headline's column until the headline ends

@@ -28,6 +28,8 @@ VERTICAL_FORMS = {
     "“": "﹃", "”": "﹄", "‘": "﹁", "’": "﹂",
 }
 ASCENT = 0.88
+# drawn turned 90° clockwise rather than upright (no vertical presentation form exists)
+ROTATED = frozenset("～·–/／") | frozenset(chr(c) for c in range(0x21, 0x7F))
 LANE_GAP = 0.35       # em of the larger neighbour between two vertical lines
 STEP = 1.05           # em from one character to the next when set solid
 
@@ -94,6 +96,14 @@ def vertical_deck(article: Article, rank: str, column: int, top_row: int, max_ro
                 missing.append(ch)
                 continue
             adv = face.widths[glyph] * lane
+            if glyph in ROTATED:
+                # GB/T 15834 §5.2.2 and clreq: Latin, digits, ～ / · – turn 90° clockwise,
+                # centred in the cell: the baseline runs down the lane, 0.12 em from its left
+                gx = x + (1 - ASCENT) * lane
+                start = top + i * step + (lane - adv) / 2
+                lines.append(TextLine(ch, gx, start, (Run(face.psname, lane, 0.0, glyph, 0.0),), adv, True, True,
+                                      True))
+                continue
             gx = x + (lane - adv) / 2
             baseline = top + i * step + ASCENT * lane
             lines.append(TextLine(ch, gx, baseline, (Run(face.psname, lane, 0.0, glyph, 0.0),), adv, True, True))

@@ -147,7 +147,9 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
                     if run.tracking != state["track"]:
                         code.append(f"{run.tracking:.4f} Tc")
                         state["track"] = run.tracking
-                    _run_code(c, code, run, faces[run.font], off + line.x + run.x, y, state)
+                    # a glyph turned 90° clockwise (竖排 Latin, ～): text x runs down the page
+                    matrix = "0 -1 1 0" if line.rotated else "1 0 0 1"
+                    _run_code(c, code, run, faces[run.font], off + line.x + run.x, y, state, matrix)
             code.append("ET")
             c._code.append(" ".join(code))
         if colour_red:
@@ -157,7 +159,8 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
     c.showPage()
 
 
-def _run_code(c: Canvas, code: list[str], run, face, x: float, y: str, state: dict) -> None:
+def _run_code(c: Canvas, code: list[str], run, face, x: float, y: str, state: dict,
+              matrix: str = "1 0 0 1") -> None:
     """PDF operators for one run: one string per font subset, each at its own origin.
 
     reportlab embeds a TrueType font as 256-glyph subsets. Inside one string a
@@ -177,7 +180,7 @@ def _run_code(c: Canvas, code: list[str], run, face, x: float, y: str, state: di
             code.append(f"{name} {run.size:g} Tf")
             state["font"], state["size"] = name, run.size
         # a hex string: bytes.hex() is native, reportlab's escaping of literal strings is not
-        code.append(f"1 0 0 1 {x:.4f} {y} Tm <{data.hex()}> Tj")
+        code.append(f"{matrix} {x:.4f} {y} Tm <{data.hex()}> Tj")
         if i + n < len(run.text):
             x += sum(widths[ch] for ch in run.text[i:i + n]) * run.size + run.tracking * n
         i += n
