@@ -52,6 +52,9 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
     try:
         result = build_edition(edition_dir, out, allow_overset=allow_overset, progress=progress, jobs=jobs,
                                clean=clean)
+    except OSError as exc:  # an output folder that cannot be written, a disk that is full
+        typer.echo(f"build could not run: {exc}", err=True)
+        raise typer.Exit(2) from None
     finally:
         if bars:
             bars[0].__exit__(None, None, None)
@@ -159,12 +162,12 @@ def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or editio
     from .qa.report import render_html
     try:
         result = run_diff(a, b, tuple(allow), max_changed_pages, dpi)
-    except DiffError as exc:
+        data = result.data
+        write_atomic(out / "diff.json", (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
+        write_atomic(out / "report.html", render_html(data, result.images, dpi).encode())
+    except (DiffError, OSError) as exc:
         typer.echo(f"diff: {exc}", err=True)
         raise typer.Exit(2) from None
-    data = result.data
-    write_atomic(out / "diff.json", (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
-    write_atomic(out / "report.html", render_html(data, result.images, dpi).encode())
     for page in data["pages"]:
         if page["status"] == "unchanged":
             continue
@@ -189,7 +192,11 @@ def site(edition_dir: Path = typer.Argument(..., help="the edition folder"),
     if not (edition_dir / "edition.yaml").is_file():
         typer.echo(f"{edition_dir}: not an edition folder (no edition.yaml)", err=True)
         raise typer.Exit(2)
-    result = build_edition(edition_dir, out, jobs=jobs)
+    try:
+        result = build_edition(edition_dir, out, jobs=jobs)
+    except OSError as exc:
+        typer.echo(f"site could not run: {exc}", err=True)
+        raise typer.Exit(2) from None
     _print_problems(result.problems, True)
     if not result.ok:
         typer.echo("build failed: no site written", err=True)

@@ -172,3 +172,10 @@ def test_a_template_too_small_for_a_page_is_a_clear_error(edition_copy, tmp_path
     result = build_edition(folder, tmp_path)
     (err,) = result.problems.errors
     assert err.kind == "template" and err.field == "template" and err.file.endswith("edition.yaml")
+
+
+def test_an_output_folder_that_cannot_be_written_exits_2_without_traceback(edition_copy, tmp_path):
+    blocked = tmp_path / "out"
+    blocked.write_text("a file where the output folder should be", encoding="utf-8")
+    proc = run_cli("build", str(edition_copy("mini")), "-o", str(blocked), "-q")
+    assert proc.returncode == 2 and "could not run" in proc.stderr and "Traceback" not in proc.stderr
