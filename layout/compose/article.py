@@ -18,7 +18,7 @@ from ..styles import HEADLINE_SIZES, PageTemplate
 from ..tree import Block, Box, TextLine
 from .body import BodyFlow, FlowLine, Frame, balanced, flow_into
 from .display import SetLine, Setter
-from .vertical import vertical_deck
+from .vertical import VerticalDeck, vertical_deck
 
 ASCENT = 0.88       # baseline below the em-box top (CJK ideographic em box)
 CAPTION_SIZE = 8.0  # 小六-ish; above the 6 pt print minimum
@@ -157,6 +157,46 @@ def _display_block(kind: str, lines: list[tuple[SetLine, float, float]], article
 
 
 @dataclass
+class Shape:
+    """What an article puts above its body in a block: deck (or vertical headline) and image."""
+    deck: Deck
+    vertical: VerticalDeck | None
+    image: Image | None
+    image_cols: int
+    image_rows: int
+    caption: list[SetLine]
+
+    @property
+    def vrows(self) -> int:
+        return self.vertical.rows if self.vertical else 0
+
+
+def block_shape(article: Article, rank: str, rect: Rect, tpl: PageTemplate, setter: Setter,
+                continued_from: int = 0) -> Shape:
+    """The one place that decides a block's deck and image: composing and automatic
+    placement (which asks how many rows an article needs) must agree."""
+    vertical = None
+    if article.vertical_headline and not continued_from and rect.span >= 2:
+        # 竖题 in the block's last column; the body takes the other columns and the rest of that one
+        vertical = vertical_deck(article, rank, rect.column + rect.span - 1, rect.row, rect.rows, tpl,
+                                 setter.registry)
+        deck = Deck([], 1)   # a blank grid line between the rule above and the body
+    else:
+        deck = build_deck(article, rank, tpl.span_width(rect.span), tpl, setter, continued_from)
+    img = next((b for b in article.body if isinstance(b, Image)), None) if not continued_from else None
+    image_cols, image_rows, caption = image_layout(img, rect.span - (1 if vertical else 0), tpl, setter)
+    return Shape(deck, vertical, img, image_cols, image_rows, caption)
+
+
+def rows_needed(article: Article, rank: str, span: int, flow: BodyFlow, tpl: PageTemplate, setter: Setter,
+                continued_from: int = 0) -> int:
+    """The fewest grid rows a block `span` columns wide needs to hold the article."""
+    shape = block_shape(article, rank, Rect(1, span, 1, tpl.lines), tpl, setter, continued_from)
+    extra = 1 if continued_from else 0   # the （上接第N版） row
+    return needed_rows(flow, shape.deck.rows + extra, shape.image_cols, shape.image_rows, span, shape.vrows)
+
+
+@dataclass
 class _Fit:
     deck_rows: int
     frames: list[Frame]
@@ -191,17 +231,9 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     x0 = tpl.column_x(rect.column)
     width = tpl.span_width(rect.span)
     top = tpl.row_top(rect.row)
-    vertical = None
-    if article.vertical_headline and not continued_from and rect.span >= 2:
-        # 竖题 in the block's last column; the body takes the other columns and the rest of that one
-        vertical = vertical_deck(article, rank, rect.column + rect.span - 1, rect.row, rect.rows, tpl,
-                                 setter.registry)
-        deck = Deck([], 1)   # a blank grid line between the rule above and the body
-    else:
-        deck = build_deck(article, rank, width, tpl, setter, continued_from)
-    vrows = vertical.rows if vertical else 0
-    img = next((b for b in article.body if isinstance(b, Image)), None) if not continued_from else None
-    image_cols, image_rows, caption = image_layout(img, rect.span - (1 if vertical else 0), tpl, setter)
+    shape = block_shape(article, rank, rect, tpl, setter, continued_from)
+    deck, vertical, img = shape.deck, shape.vertical, shape.image
+    image_cols, image_rows, caption, vrows = shape.image_cols, shape.image_rows, shape.caption, shape.vrows
     fit = _fit(rect, deck.rows, image_cols, image_rows, flow, continued_from, jump_to, vrows)
     empty = max(0, min((f.rows for f in fit.frames), default=0) - fit.limit) if not fit.rest else 0
     if empty and not continued_from and not vertical:

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..edition.model import Article, Edition, Image, Origin, Page, Placement, Slot
+from ..edition.model import Article, Edition, Origin, Page, Placement, Slot
 from ..fonts import FontRegistry, codepoint
 from ..problems import Problems
 from ..styles import PageTemplate
 from ..tree import ArticleEntry, Block, Box, EditionTree, Grid, PageTree, Rule, TextLine
-from .article import Rect, build_deck, compose_article, image_layout, needed_rows
+from .article import Rect, compose_article, rows_needed
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
 from .furniture import folio, masthead, page_label
 from .place import Item, auto_place
-from .vertical import vertical_deck
 
 RULE_WIDTH = 0.5
 
@@ -114,19 +113,8 @@ def _need_fn(pieces: list[_Piece], tpl: PageTemplate, setter: Setter):
     def need(key: int, span: int) -> int:
         if (key, span) not in cache:
             pc = pieces[key]
-            width = tpl.span_width(span)
-            img = None if pc.continued_from else next(
-                (b for b in pc.article.body if isinstance(b, Image)), None)
-            vrows = 0
-            if pc.article.vertical_headline and not pc.continued_from and span >= 2:
-                vrows = vertical_deck(pc.article, pc.rank, span, 1, tpl.lines, tpl, setter.registry).rows
-                deck_rows = 1
-                icols, irows, _ = image_layout(img, span - 1, tpl, setter)
-            else:
-                deck_rows = build_deck(pc.article, pc.rank, width, tpl, setter, pc.continued_from).rows
-                icols, irows, _ = image_layout(img, span, tpl, setter)
-            extra = 1 if pc.continued_from else 0
-            cache[(key, span)] = needed_rows(BodyFlow(pc.flow), deck_rows + extra, icols, irows, span, vrows)
+            cache[(key, span)] = rows_needed(pc.article, pc.rank, span, BodyFlow(pc.flow), tpl, setter,
+                                             pc.continued_from)
         return cache[(key, span)]
 
     return need
