@@ -159,7 +159,7 @@ def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or editio
     from .build import write_atomic
     from .qa.diff import DiffError
     from .qa.diff import diff as run_diff
-    from .qa.report import render_html
+    from .qa.report import change_text, render_html
     try:
         result = run_diff(a, b, tuple(allow), max_changed_pages, dpi)
         data = result.data
@@ -174,8 +174,7 @@ def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or editio
         typer.echo(f"page {page['page']:02d}: {page['status']}"
                    + ("" if not page.get("expected") else " (expected)"))
         for c in page.get("layout", []):
-            from .qa.report import _change_text
-            typer.echo(f"  {_change_text(c)}")
+            typer.echo(f"  {change_text(c)}")
     for art, info in data["articles"].items():
         typer.echo(f"article {art}: {len(info['edits'])} text edits on page {', '.join(map(str, info['pages']))}")
     typer.echo(f"{data['changed_pages']} of {data['pages_compared']} pages changed → {out / 'report.html'}")

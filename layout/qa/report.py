@@ -55,7 +55,7 @@ def _overlay(a: Image.Image, b: Image.Image) -> Image.Image:
     return Image.merge("RGB", (lb, la, la)) if la.size == lb.size else b
 
 
-def _change_text(c: dict) -> str:
+def change_text(c: dict) -> str:
     what = f"{c.get('article') or 'page'} {c['kind']}" + (f" #{c['index'] + 1}" if c.get("index") else "")
     if c["change"] == "moved":
         return f"{what} moved dx {c['dx_mm']:+.2f} mm, dy {c['dy_mm']:+.2f} mm"
@@ -113,7 +113,7 @@ code{{font-size:12px}}</style></head><body>
             parts.append('<div class="pair crops">' + "".join(crops) + "</div>")
         parts.append("<ul>")
         for c in page.get("layout", []):
-            parts.append(f"<li>{e(_change_text(c))}</li>")
+            parts.append(f"<li>{e(change_text(c))}</li>")
         for r in regions:
             parts.append(f"<li>changed area at {r['box']} pt: {e(', '.join(r['blocks']) or 'no block')}</li>")
         for key, v in page.get("print", {}).items():
