@@ -1,13 +1,14 @@
 """Font registry: the shipped faces, their metrics, coverage and fallback chains.
 
 FontFace       one font file: PostScript name, advance widths per character (em)
+               and glyph ids per character (what the PDF embedding needs)
 FontRegistry   faces by key, chains by role; resolves each character along a
-               chain; registers faces with reportlab (once per process)
+               chain
 
 Metrics come from the font files (fonttools: cmap + hmtx), read once per
 file and cached by path and modification time — never "every hanzi is 1 em".
-Missing glyphs do not raise in reportlab (it draws an empty box), so coverage
-is checked here, before anything is drawn.
+A missing glyph would be drawn as an empty box, so coverage is checked here,
+before anything is drawn.
 """
 from __future__ import annotations
 
@@ -29,9 +30,10 @@ class FontError(Exception):
 class FontFace:
     key: str                     # e.g. "song"
     path: Path
-    psname: str                  # PostScript name (name ID 6): reportlab's key
+    psname: str                  # PostScript name (name ID 6)
     widths: dict = field(repr=False, hash=False, compare=False)  # char -> advance in em
     index: int = 0               # face number inside a .ttc collection
+    gids: dict = field(default_factory=dict, repr=False, hash=False, compare=False)  # char -> glyph id
 
     def advance(self, char: str) -> float:
         return self.widths[char]
@@ -41,19 +43,20 @@ def _cache_file(path: str, mtime_ns: int, size: int, index: int = 0) -> Path:
     import hashlib
     import os
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banmian" / "fonts"
-    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|1".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|2".encode()).hexdigest()[:32]
     return base / f"{key}.json"
 
 
 @functools.lru_cache(maxsize=64)
-def _read_face(path: str, mtime_ns: int, index: int = 0) -> tuple[str, dict]:
-    """(PostScript name, char -> advance in em), from a per-user JSON cache when the file
-    is unchanged: decoding a GBK face's cmap and hmtx costs ~0.15 s, the cache ~0.02 s."""
+def _read_face(path: str, mtime_ns: int, index: int = 0) -> tuple[str, dict, dict]:
+    """(PostScript name, char -> advance in em, char -> glyph id), from a per-user JSON cache
+    when the file is unchanged: decoding a GBK face's cmap and hmtx costs ~0.15 s, the
+    cache ~0.02 s."""
     import json
     cache = _cache_file(path, mtime_ns, Path(path).stat().st_size, index)
     try:
-        psname, widths = json.loads(cache.read_text(encoding="utf-8"))
-        return psname, widths
+        psname, widths, gids = json.loads(cache.read_text(encoding="utf-8"))
+        return psname, widths, gids
     except (OSError, ValueError, TypeError):
         pass
     value = _decode_face(path, index)
@@ -67,27 +70,30 @@ def _read_face(path: str, mtime_ns: int, index: int = 0) -> tuple[str, dict]:
     return value
 
 
-def _decode_face(path: str, index: int = 0) -> tuple[str, dict]:
+def _decode_face(path: str, index: int = 0) -> tuple[str, dict, dict]:
     from fontTools.ttLib import TTFont, TTLibError
     try:
         font = TTFont(path, lazy=True, fontNumber=index)
         if "glyf" not in font:
-            raise FontError(f"{path}: not a TrueType-outline font (reportlab embeds glyf fonts only)")
+            raise FontError(f"{path}: not a TrueType-outline font (banmian embeds glyf fonts only)")
         upm = font["head"].unitsPerEm
         hmtx = font["hmtx"].metrics
         psname = font["name"].getDebugName(6) or Path(path).stem
-        widths = {chr(cp): hmtx[g][0] / upm for cp, g in font.getBestCmap().items()}
+        cmap = font.getBestCmap()
+        order = {name: i for i, name in enumerate(font.getGlyphOrder())}
+        widths = {chr(cp): hmtx[g][0] / upm for cp, g in cmap.items()}
+        gids = {chr(cp): order[g] for cp, g in cmap.items()}
         font.close()
     except (TTLibError, OSError, KeyError) as exc:
         raise FontError(f"{path}: cannot read font: {exc}") from exc
-    return psname, widths
+    return psname, widths, gids
 
 
 def load_face(key: str, path: Path, index: int = 0) -> FontFace:
     if not path.is_file():
         raise FontError(f"font file not found: {path}")
-    psname, widths = _read_face(str(path), path.stat().st_mtime_ns, index)
-    return FontFace(key, path, psname, widths, index)
+    psname, widths, gids = _read_face(str(path), path.stat().st_mtime_ns, index)
+    return FontFace(key, path, psname, widths, index, gids)
 
 
 class FontRegistry:
@@ -109,7 +115,7 @@ class FontRegistry:
             if spec.get("optional") and not path.is_file():
                 continue
             face = load_face(key, path, int(spec.get("index", 0)))
-            # reportlab keys fonts by PostScript name: a clash silently draws the wrong font
+            # two faces with one PostScript name cannot be told apart in a PDF's font list
             if face.psname in names:
                 raise FontError(f"{face.path}: PostScript name {face.psname} is also used by "
                                 f"face '{names[face.psname]}'")
@@ -124,7 +130,6 @@ class FontRegistry:
                 raise FontError(f"{config}: chain '{role}' names unknown faces {missing}")
             self.chains[role] = tuple(self.faces[k] for k in keys)
         self._resolved: dict[tuple[str, str], FontFace | None] = {}
-        self._registered: set[str] = set()
 
     def chain(self, role: str) -> tuple[FontFace, ...]:
         try:
@@ -154,18 +159,6 @@ class FontRegistry:
     def coverage(self, text: str, role: str) -> float:
         chars = set(text)
         return 1.0 if not chars else 1 - len(self.missing(text, role)) / len(chars)
-
-    def register(self, face: FontFace) -> str:
-        """Register with reportlab once per process; returns the name to draw with."""
-        if face.psname not in self._registered:
-            from reportlab.pdfbase import pdfmetrics
-            from reportlab.pdfbase.ttfonts import TTFont
-            try:
-                pdfmetrics.getFont(face.psname)
-            except KeyError:
-                pdfmetrics.registerFont(TTFont(face.psname, str(face.path), subfontIndex=face.index))
-            self._registered.add(face.psname)
-        return face.psname
 
 
 def codepoint(char: str) -> str:

@@ -22,6 +22,8 @@ def _fonts_of(reader: PdfReader) -> dict[str, bool]:
         res = page["/Resources"]
         for _, ref in (res.get("/Font") or {}).items():
             font = ref.get_object()
+            if "/DescendantFonts" in font:   # a composite (Type0) font: the CID font has it
+                font = font["/DescendantFonts"][0].get_object()
             desc = font.get("/FontDescriptor")
             desc = desc.get_object() if desc is not None else {}
             fonts[str(font["/BaseFont"])] = any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))

@@ -12,6 +12,8 @@ from pypdf import PdfReader
 from layout.build import build_edition
 from layout.units import mm
 
+from .conftest import SAMPLE
+
 
 def content(page) -> bytes:
     return page.get_contents().get_data()
@@ -209,3 +211,45 @@ def test_the_reader_edition_is_linearized_for_web_download(sample_build):
     pytest.importorskip("pikepdf")
     head = (sample_build.out_dir / "qinghe-ribao.pdf").read_bytes()[:1024]
     assert b"/Linearized" in head
+
+
+# -- embedded fonts ------------------------------------------------------------------
+
+def test_an_embedded_subset_keeps_used_glyphs_and_their_components_and_empties_the_rest(registry):
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from layout.render.fontembed import embed, font_program
+    kai = registry.faces["kai"]
+    program = font_program(str(kai.path), kai.index)
+    composite = next(g for g in range(1, len(program.offsets) - 1)
+                     if len(program.glyph(g)) > 10 and program.glyph(g)[:2] == b"\xff\xff")
+    components = program.closure({composite}) - {composite, 0}
+    assert components, "the Kai face has composite glyphs: the test needs one"
+    char = "永"
+    subset = TTFont(io.BytesIO(program.subset({kai.gids[char], composite})))
+    glyf, order = subset["glyf"], subset.getGlyphOrder()
+    for gid in (kai.gids[char], composite, *components):
+        assert program.glyph(gid).rstrip(b"\0") == subset.reader["glyf"][
+            subset["loca"][gid]:subset["loca"][gid + 1]].rstrip(b"\0")
+    assert glyf[order[kai.gids["天"]]].numberOfContours == 0   # not used: emptied
+    assert subset["maxp"].numGlyphs == len(program.offsets) - 1   # glyph ids kept
+    ef = embed(kai, frozenset("永天A"))
+    assert ef.base_font.endswith("+" + kai.psname) and len(ef.base_font.split("+")[0]) == 6
+    assert ef == embed(kai, frozenset("A天永"))      # the same characters, the same bytes
+
+
+def test_a_page_is_drawn_the_same_whatever_the_other_pages_use(edition_copy, tmp_path):
+    """CIDs are Unicode: one page's content stream does not depend on the characters
+    earlier pages drew (an edit on page 1 leaves page 2's bytes alone)."""
+    folder = edition_copy(SAMPLE)
+    a = build_edition(folder, tmp_path / "a")
+    first = next(p for p in a.edition.pages[0].slots if p.article.id != "railway").article
+    text = first.source.read_text(encoding="utf-8")
+    first.source.write_text(text.replace("。", "。龘", 1), encoding="utf-8")   # a character used nowhere else
+    b = build_edition(folder, tmp_path / "b")
+    ra, rb = (PdfReader(r.out_dir / "qinghe-ribao.pdf") for r in (a, b))
+    assert content(ra.pages[0]) != content(rb.pages[0])
+    for i in (2, 3):
+        assert content(ra.pages[i]) == content(rb.pages[i])

@@ -20,8 +20,14 @@ class YamlError(Exception):
         self.line = line
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same nodes and
+# marks, parsed in C — the pure-Python scanner was most of the load stage of a
+# 430-article edition. Only the safe constructors run either way.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_located(text: str) -> tuple[Any, dict[Path, int]]:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         lines: dict[Path, int] = {}

@@ -1,9 +1,11 @@
 """Draw the layout tree with reportlab — exactly, deciding nothing.
 
-`draw_pages(tree, …)` draws pages into one canvas: the reader edition draws
+`render(tree, pages, …)` draws pages into one canvas: the reader edition draws
 every page into one document (fonts are subset once for the whole edition:
 pages merged with pypdf afterwards were 2.6× larger), a print page one page
-per document. The mode decides only colour and boxes:
+per document. Text is written as UTF-16 strings of CID fonts we embed
+ourselves (`fontembed`), so a page's content stream depends on that page
+alone. The mode decides only colour and boxes:
 
 - print: DeviceCMYK/Gray only (reportlab's enforceColorSpace='cmyk' guards
   it); black text and rules 100 % K, overprinting (op/OP true, OPM 1);
@@ -21,17 +23,19 @@ import datetime as dt
 import hashlib
 import io
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab import rl_config
 from reportlab.lib.utils import ImageReader, TimeStamp
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
 from ..fonts import FontRegistry
 from ..tree import Block, EditionTree, PageTree
 from ..units import mm
+from .fontembed import FontUse, to_unicode_cmap
 
 # Binary (Flate) streams rather than ASCII85 on top: smaller files, and reportlab's
 # ASCII85 encoder is pure Python (a fifth of the drawing time on a 4-page edition).
@@ -68,12 +72,20 @@ def page_geometry(page: PageTree) -> tuple[float, float, float]:
     return off, page.width + 2 * off, page.height + 2 * off
 
 
+class _Canvas(Canvas):
+    """reportlab's canvas, less the initial font: its page preamble selects one
+    (`BT /F1 12 Tf …`) through reportlab's own font registry, which knows
+    nothing of the CID fonts we embed; every text run here selects its font."""
+
+    def _make_preamble(self):
+        self._preamble = "1 0 0 1 0 0 cm"
+
+
 def new_canvas(buffer, tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str) -> Canvas:
-    first_face = next(iter(registry.faces.values()))
-    initial = registry.register(first_face)
-    c = Canvas(buffer, invariant=1, initialFontName=initial, initialFontSize=9,
-               enforceColorSpace="cmyk" if opts.mode == "print" else None, pageCompression=1,
-               lang="zh-CN", pdfVersion=(1, 6) if opts.mode == "print" and opts.icc else None)
+    c = _Canvas(buffer, invariant=1, initialFontSize=9,
+                enforceColorSpace="cmyk" if opts.mode == "print" else None, pageCompression=1,
+                lang="zh-CN", pdfVersion=(1, 6) if opts.mode == "print" and opts.icc else None)
+    c._banmian_fonts = FontUse(list(registry.faces.values()))
     c._doc._timeStamp = _fixed_timestamp(opts.date)
     ident = hashlib.md5(content_hash.encode(), usedforsecurity=False).hexdigest().upper().encode()
     c._doc._ID = b"\n[<" + ident + b"><" + ident + b">]\n"
@@ -121,7 +133,7 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
     black(c)
     # Text state (Tf, Tc) is part of the graphics state and survives ET/BT:
     # track it for the whole page, starting unknown.
-    state = {"font": None, "size": None, "track": None, "register": registry.register}
+    state = {"font": None, "size": None, "track": None, "fonts": c._banmian_fonts}
     for block in page.blocks:
         if block.kind == "image":
             _draw_image(c, block, opts, images, off, Y, print_mode)
@@ -149,7 +161,7 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
                         state["track"] = run.tracking
                     # a glyph turned 90° clockwise (竖排 Latin, ～): text x runs down the page
                     matrix = "0 -1 1 0" if line.rotated else "1 0 0 1"
-                    _run_code(c, code, run, faces[run.font], off + line.x + run.x, y, state, matrix)
+                    _run_code(code, run, faces[run.font], off + line.x + run.x, y, state, matrix)
             code.append("ET")
             c._code.append(" ".join(code))
         if colour_red:
@@ -159,31 +171,62 @@ def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOpt
     c.showPage()
 
 
-def _run_code(c: Canvas, code: list[str], run, face, x: float, y: str, state: dict,
-              matrix: str = "1 0 0 1") -> None:
-    """PDF operators for one run: one string per font subset, each at its own origin.
+def _run_code(code: list[str], run, face, x: float, y: str, state: dict, matrix: str = "1 0 0 1") -> None:
+    """PDF operators for one run: its font (when it changes) and one UTF-16 string placed
+    at its own origin. The operators are written directly: reportlab's text object
+    would rebuild the same ones far slower."""
+    name = state["fonts"].name(face, run.text)
+    if (name, run.size) != (state["font"], state["size"]):
+        code.append(f"{name} {run.size:g} Tf")
+        state["font"], state["size"] = name, run.size
+    # a hex string: bytes.hex() is native, escaping a literal string is not
+    code.append(f"{matrix} {x:.4f} {y} Tm <{run.text.encode('utf-16-be').hex()}> Tj")
 
-    reportlab embeds a TrueType font as 256-glyph subsets. Inside one string a
-    subset switch (Tf) would leave the character spacing (Tc) after the last
-    glyph before it to the reader — renderers apply it, some text extractors
-    (pdfminer) drop it and would see glyphs where they are not — so every
-    subset piece is placed explicitly (Tm). The operators are written
-    directly: reportlab's text object would rebuild the same ones far slower."""
-    font = pdfmetrics.getFont(state["register"](face))
+
+def add_fonts(c: Canvas) -> None:
+    """Embed the faces the document drew with into reportlab's shared font dictionary
+    (every page's /Resources /Font points at it): Type0 → CIDFontType2 → descriptor
+    and program, with the identity ToUnicode map (PDF 32000-1 §9.7, §9.10)."""
     doc = c._doc
-    widths = face.widths
-    i = 0
-    for subset, data in font.splitString(run.text, doc):
-        n = len(data)
-        name = font.getSubsetInternalName(subset, doc)
-        if (name, run.size) != (state["font"], state["size"]):
-            code.append(f"{name} {run.size:g} Tf")
-            state["font"], state["size"] = name, run.size
-        # a hex string: bytes.hex() is native, reportlab's escaping of literal strings is not
-        code.append(f"{matrix} {x:.4f} {y} Tm <{data.hex()}> Tj")
-        if i + n < len(run.text):
-            x += sum(widths[ch] for ch in run.text[i:i + n]) * run.size + run.tracking * n
-        i += n
+    fonts: FontUse = c._banmian_fonts
+    embedded = fonts.embedded()
+    if not embedded:
+        return
+    font_dict = doc.idToObject["BasicFonts"].dict
+    to_unicode = doc.Reference(_flate_stream({}, _TO_UNICODE))
+    for ef in embedded:
+        program = doc.Reference(_flate_stream({"Length1": ef.font_file_length}, ef.font_file))
+        descriptor = doc.Reference(PDFDictionary({
+            "Type": PDFName("FontDescriptor"), "FontName": PDFName(ef.base_font), "Flags": 4,
+            "FontBBox": "[" + " ".join(map(str, ef.bbox)) + "]", "ItalicAngle": 0, "Ascent": ef.ascent,
+            "Descent": ef.descent, "CapHeight": ef.cap_height, "StemV": 80, "FontFile2": program}))
+        cid_font = doc.Reference(PDFDictionary({
+            "Type": PDFName("Font"), "Subtype": PDFName("CIDFontType2"), "BaseFont": PDFName(ef.base_font),
+            "CIDSystemInfo": "<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>",
+            "FontDescriptor": descriptor, "DW": 1000, "W": _w_array(ef.widths),
+            "CIDToGIDMap": doc.Reference(_flate_stream({}, ef.cid_to_gid))}))
+        name = fonts.names[ef.psname][1:]
+        font_dict[name] = doc.Reference(PDFDictionary({
+            "Type": PDFName("Font"), "Subtype": PDFName("Type0"), "BaseFont": PDFName(ef.base_font),
+            "Encoding": PDFName("Identity-H"), "DescendantFonts": f"[{cid_font.format(doc).decode()}]",
+            "ToUnicode": to_unicode}), name)
+
+
+_TO_UNICODE = zlib.compress(to_unicode_cmap())
+
+
+def _flate_stream(entries: dict, compressed: bytes) -> PDFStream:
+    """A stream whose content is already Flate-compressed (reportlab leaves it alone)."""
+    stream = PDFStream(PDFDictionary({**entries, "Filter": PDFName("FlateDecode")}), compressed, filters=[])
+    stream.__Comment__ = None
+    return stream
+
+
+def _w_array(widths: list) -> str:
+    parts = []
+    for i in range(0, len(widths), 2):
+        parts.append(f"{widths[i]} [{widths[i + 1][0]:g}]")
+    return "[" + " ".join(parts) + "]"
 
 
 def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, Y,
@@ -245,5 +288,6 @@ def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opt
         if on_page is not None:
             on_page(c, page)
         draw_page(c, page, registry, opts, images)
+    add_fonts(c)
     c.save()
     return buffer.getvalue()
