@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cache import fonts_identity, key_of, page_key
+from .cache import fonts_identity, key_of
 from .compose.page import compose_edition
 from .edition.load import load_edition
 from .edition.model import Edition
@@ -29,7 +29,7 @@ from .problems import Problems, Severity
 from .render.edition import print_pdf, reader_pdf
 from .render.pdf import RenderOptions
 from .styles import PageTemplate, load_template
-from .tree import EditionTree
+from .tree import EditionTree, page_line
 
 
 @dataclass
@@ -44,6 +44,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage
     icc: bytes | None = None                                 # the CMYK output profile for PDF/X-4
     cache: dict = field(default_factory=dict)                # hits and misses of the incremental cache
+    page_lines: dict[int, str] = field(default_factory=dict)  # page number -> its layout.json line
 
     @property
     def ok(self) -> bool:
@@ -65,13 +66,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def layout_json(tree: EditionTree) -> bytes:
+def layout_json(tree: EditionTree, lines: dict[int, str] | None = None) -> bytes:
     """Compact JSON, one page per line: the C encoder (no indent) is ~20× faster than
-    a pretty-printed dump of a 64-page manifest, and a page per line still diffs well."""
-    data = tree.to_json()
-    pages = data.pop("pages")
+    a pretty-printed dump of a 64-page manifest, and a page per line still diffs well.
+    `lines` are pages already encoded (`tree.page_line`), by page number."""
+    data = tree.to_json(pages=False)
     head = json.dumps(data, ensure_ascii=False, separators=(",", ":"))[:-1]
-    body = ",\n".join(json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in pages)
+    lines = lines or {}
+    body = ",\n".join(lines.get(p.number) or page_line(p) for p in tree.pages)
     return f'{head},"pages":[\n{body}\n]}}\n'.encode()
 
 
@@ -106,7 +108,9 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
         return result
     t0 = time.perf_counter()
     result.icc = _output_profile(edition, tpl, problems)
-    tree, cproblems = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache)
+    composed = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache)
+    tree, cproblems = composed.tree, composed.problems
+    result.page_lines = composed.lines
     result.timings["compose"] = time.perf_counter() - t0
     if allow_overset:
         # the editor asked to see the overset: it is drawn as a red mark and reported, not fatal
@@ -170,7 +174,8 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
         return result
     registry = result.registry
     t0 = time.perf_counter()
-    manifest = layout_json(tree)
+    lines = result.page_lines or {p.number: page_line(p) for p in tree.pages}
+    manifest = layout_json(tree, lines)
     content_hash = hashlib.sha256(manifest).hexdigest()
     title = f"{edition.paper.name} {edition.date.year}年{edition.date.month}月{edition.date.day}日"
     opts = RenderOptions(edition_root=edition.root, title=title,
@@ -180,35 +185,44 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
                          icc=result.icc)
     result.timings["manifest"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    # a print page depends on its own page of the tree only: a hash of it (and of the
-    # options, less the edition's folder) is its /ID; with the fonts, its cache key
+    # A page's operators depend on its layout.json line and the fonts; a print page also
+    # on the options (less the edition's folder). The hash of line and options is the
+    # print page's /ID; with the fonts, its cache key.
     fonts = fonts_identity(registry)
-    options = {k: v for k, v in dataclasses.asdict(opts).items() if k != "edition_root"}
-    page_keys = {p.number: page_key(p.to_json(), options, "") for p in tree.pages}
+    options = json.dumps({k: v for k, v in dataclasses.asdict(opts).items() if k != "edition_root"},
+                         sort_keys=True, default=str)
+    page_keys = {n: key_of("print", line, options) for n, line in lines.items()}
+    ops_keys = {n: key_of("ops", line, fonts) for n, line in lines.items()}
+    ops = {}
     prints: dict[int, bytes] = {}
-    for number, key in page_keys.items():
-        hit = cache.get_bytes("print", key_of(key, fonts), ".pdf") if cache else None
+    for number in lines:
+        hit = cache.get_object("ops", ops_keys[number])
+        if hit is not None:
+            ops[number] = hit
+        hit = cache.get_bytes("print", key_of(page_keys[number], fonts), ".pdf")
         if hit is not None:
             prints[number] = hit
+    cached_ops = set(ops)
     todo = [p for p in tree.pages if p.number not in prints]
     if pool.parallel:
         # every process draws: the reader edition goes to a worker first (the longest task),
         # the print pages fill the others and that one when it is done; this process waits
-        reader_job = pool.submit_reader(tree, opts, content_hash)
-        pending = pool.submit_prints(tree, opts, page_keys, todo)
-        reader = reader_job.result()
+        reader_job = pool.submit_reader(tree, opts, content_hash, ops)
+        pending = pool.submit_prints(tree, opts, page_keys, todo, ops)
+        reader, ops = reader_job.result()
     else:
         pending = None
-        reader = reader_pdf(tree, registry, opts, content_hash)
+        reader = reader_pdf(tree, registry, opts, content_hash, ops)   # fills in `ops`
+    for number in set(ops) - cached_ops:
+        cache.put_object("ops", ops_keys[number], ops[number])
     result.timings["render"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if pending is not None:
         made = dict(f.result() for f in pending)
     else:
-        made = {p.number: print_pdf(tree, p, registry, opts, page_keys[p.number]) for p in todo}
+        made = {p.number: print_pdf(tree, p, registry, opts, page_keys[p.number], ops[p.number]) for p in todo}
     for number, data in made.items():
-        if cache:
-            cache.put_bytes("print", key_of(page_keys[number], fonts), data, ".pdf")
+        cache.put_bytes("print", key_of(page_keys[number], fonts), data, ".pdf")
     prints.update(made)
     result.timings["print"] = time.perf_counter() - t0
     t0 = time.perf_counter()

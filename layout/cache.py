@@ -1,12 +1,17 @@
 """Incremental builds: results of earlier builds reused when their inputs did not change.
 
-Two results are cached in OUT/<slug>/.cache/, each under the hash of
+Results are cached in OUT/<slug>/.cache/, each under the hash of
 everything it depends on (and banmian's version):
 
-- an article's set body (its lines of glyph runs): the article file's bytes,
-  the column measure, the body size and the fonts;
-- a print page's PDF: the page's part of the layout tree, the render options
-  and the fonts.
+- flows: an article's set body (its lines of glyph runs): the article
+  file's bytes, the column measure, the body size and the fonts;
+- pages: a composed page (its layout tree, layout.json line, problems and
+  the jumps it sends on): edition.yaml, the template, the fonts, its
+  articles' flows and pictures, the jumps arriving, and for page 1 (the
+  masthead's 今日导读) every article;
+- ops: a page's PDF operators: its layout.json line and the fonts;
+- print: a print page's PDF: its layout.json line, the render options and
+  the fonts.
 
 A reused result is the very bytes a clean build would make, so the output
 stays byte-identical. Entries not used by a build are removed after it. The
@@ -17,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import pickle
 from pathlib import Path
@@ -50,23 +54,34 @@ class BuildCache:
     def __init__(self, folder: Path | None):
         self.folder = folder
         self.used: set[Path] = set()
-        self.hits = 0
-        self.misses = 0
+        self.kinds: dict[str, list[int]] = {}   # kind -> [hits, misses]
 
     def _path(self, kind: str, key: str, suffix: str) -> Path:
         return self.folder / kind / f"{key}{suffix}"
+
+    def has(self, kind: str, key: str, suffix: str = ".pickle") -> bool:
+        """Whether an entry exists (counted as a hit or a miss); read it later, or never."""
+        if self.folder is None:
+            return False
+        path = self._path(kind, key, suffix)
+        self.used.add(path)
+        count = self.kinds.setdefault(kind, [0, 0])
+        found = path.is_file()
+        count[0 if found else 1] += 1
+        return found
 
     def get_bytes(self, kind: str, key: str, suffix: str = ".bin") -> bytes | None:
         if self.folder is None:
             return None
         path = self._path(kind, key, suffix)
         self.used.add(path)
+        count = self.kinds.setdefault(kind, [0, 0])
         try:
             data = path.read_bytes()
         except OSError:
-            self.misses += 1
+            count[1] += 1
             return None
-        self.hits += 1
+        count[0] += 1
         return data
 
     def put_bytes(self, kind: str, key: str, data: bytes, suffix: str = ".bin") -> None:
@@ -89,8 +104,15 @@ class BuildCache:
         try:
             return pickle.loads(data)
         except Exception:  # a damaged entry is a miss
-            self.hits -= 1
-            self.misses += 1
+            self.kinds[kind][0] -= 1
+            self.kinds[kind][1] += 1
+            return None
+
+    def load_object(self, kind: str, key: str):
+        """An entry `has` found, or None if it cannot be read after all (not counted again)."""
+        try:
+            return pickle.loads(self._path(kind, key, ".pickle").read_bytes())
+        except Exception:
             return None
 
     def put_object(self, kind: str, key: str, obj) -> None:
@@ -106,9 +128,6 @@ class BuildCache:
                     path.unlink()
 
     def stats(self) -> dict:
-        return {"hits": self.hits, "misses": self.misses}
-
-
-def page_key(page_json: dict, options: dict, fonts: str) -> str:
-    return key_of(json.dumps(page_json, sort_keys=True, ensure_ascii=False), json.dumps(options, sort_keys=True,
-                                                                                       default=str), fonts)
+        """Hits and misses in all, and by kind (flows, pages, ops, print)."""
+        return {"hits": sum(h for h, _ in self.kinds.values()), "misses": sum(m for _, m in self.kinds.values()),
+                "kinds": {k: {"hits": h, "misses": m} for k, (h, m) in sorted(self.kinds.items())}}

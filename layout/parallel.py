@@ -31,14 +31,15 @@ def _flow(args):
 
 def _print_page(args):
     from .render.edition import print_pdf
-    tree, page, opts, key = args
-    return page.number, print_pdf(tree, page, _registry(), opts, key)
+    tree, page, opts, key, ops = args
+    return page.number, print_pdf(tree, page, _registry(), opts, key, ops)
 
 
 def _reader(args):
+    """The reader edition, and every page's operators (for the cache)."""
     from .render.edition import reader_pdf
-    tree, opts, content_hash = args
-    return reader_pdf(tree, _registry(), opts, content_hash)
+    tree, opts, content_hash, ops = args
+    return reader_pdf(tree, _registry(), opts, content_hash, ops), ops
 
 
 class Pool:
@@ -52,15 +53,16 @@ class Pool:
         work = [(a, width, size) for a in articles]
         return dict(self._executor.map(_flow, work, chunksize=max(1, len(work) // (4 * self.jobs))))
 
-    def submit_reader(self, tree, opts, content_hash):
-        return self._executor.submit(_reader, (tree, opts, content_hash))
+    def submit_reader(self, tree, opts, content_hash, ops: dict):
+        return self._executor.submit(_reader, (tree, opts, content_hash, ops))
 
-    def submit_prints(self, tree, opts, keys: dict, pages):
+    def submit_prints(self, tree, opts, keys: dict, pages, ops: dict):
         # each task gets the tree with its own page only: pickling all 64 pages per task
         # would cost more than drawing them
         import dataclasses
         return [self._executor.submit(_print_page, (dataclasses.replace(tree, pages=(page,)), page, opts,
-                                                    keys[page.number])) for page in pages]
+                                                    keys[page.number], ops.get(page.number)))
+                for page in pages]
 
     def __enter__(self):
         return self

@@ -14,6 +14,9 @@ EditionTree the edition: paper, date, pages
 """
 from __future__ import annotations
 
+import json
+import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .text.paragraph import Run
@@ -175,8 +178,55 @@ class EditionTree:
     pages: tuple[PageTree, ...]
     fonts: dict = field(default_factory=dict)   # PostScript name -> file name
 
-    def to_json(self) -> dict:
-        return {"schema": SCHEMA_VERSION, "slug": self.slug, "paper": self.paper,
-                "publisher": self.publisher, "date": self.date, "issue": self.issue,
-                "template": self.template, "fonts": dict(sorted(self.fonts.items())),
-                "pages": [p.to_json() for p in self.pages]}
+    def to_json(self, pages: bool = True) -> dict:
+        out = {"schema": SCHEMA_VERSION, "slug": self.slug, "paper": self.paper,
+               "publisher": self.publisher, "date": self.date, "issue": self.issue,
+               "template": self.template, "fonts": dict(sorted(self.fonts.items()))}
+        if pages:
+            out["pages"] = [p.to_json() for p in self.pages]
+        return out
+
+
+def page_line(page: PageTree) -> str:
+    """A page as one line of compact JSON: its line of layout.json, and what an
+    incremental build keys the page's drawing on."""
+    return json.dumps(page.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+class StoredBlocks(Sequence):
+    """A page's blocks as the incremental cache keeps them: unpickled when first used.
+    A build that reuses a page's drawing never touches them — the reader's links need
+    only the page's jump blocks, kept apart in `jumps`."""
+
+    def __init__(self, data: bytes, jumps: tuple[Block, ...]):
+        self._data: bytes | None = data
+        self._blocks: tuple[Block, ...] = ()
+        self.jumps = jumps
+
+    def _load(self) -> tuple[Block, ...]:
+        if self._data is not None:
+            self._blocks = pickle.loads(self._data)
+            self._data = None
+        return self._blocks
+
+    def __getitem__(self, i):
+        return self._load()[i]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __eq__(self, other) -> bool:
+        return tuple(self._load()) == tuple(other)
+
+    __hash__ = None
+
+    def __reduce__(self):
+        return (tuple, (self._load(),))   # sent to a worker process as a plain tuple
+
+
+def jump_blocks(page: PageTree) -> tuple[Block, ...]:
+    jumps = getattr(page.blocks, "jumps", None)
+    return jumps if jumps is not None else tuple(b for b in page.blocks if b.kind == "jump")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from layout.build import build_edition
+from layout.build import build_edition, layout_json
 
 from .conftest import ROOT, SAMPLE
 
@@ -152,16 +152,34 @@ def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_cop
     first = build_edition(folder, tmp_path / "inc")
     pdfs = {rel: (first.out_dir / rel).read_bytes() for rel in ["mini.pdf", "print/01.pdf", "print/02.pdf"]}
     again = build_edition(folder, tmp_path / "inc")
-    assert again.cache["misses"] == 0 and again.cache["hits"] == 5   # 3 articles + 2 print pages
+    assert again.cache["misses"] == 0
+    assert {k: v["hits"] for k, v in again.cache["kinds"].items()} == {"flows": 3, "pages": 2, "ops": 2, "print": 2}
     assert all((again.out_dir / rel).read_bytes() == data for rel, data in pdfs.items())
-    # one article edited: only it is set again, and only its page is drawn again for print
+    # one article's body edited: only it is set again; page 1 is composed again (its
+    # masthead lists every article) but comes out the same, so only page 2 is drawn again
     art = folder / "articles" / "c.md"
+    assert any(s.article.id == "c" for s in first.edition.pages[1].slots)
     art.write_text(art.read_text(encoding="utf-8").replace("八个月", "九个月"), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
-    assert edited.cache == {"hits": 3, "misses": 2}
+    assert edited.cache["kinds"] == {"flows": {"hits": 2, "misses": 1}, "pages": {"hits": 0, "misses": 2},
+                                     "ops": {"hits": 1, "misses": 1}, "print": {"hits": 1, "misses": 1}}
     assert (edited.out_dir / "print" / "01.pdf").read_bytes() == pdfs["print/01.pdf"]
     clean = build_edition(folder, tmp_path / "clean", clean=True)
     for rel in ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:
+        assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+    assert layout_json(edited.tree) == layout_json(clean.tree)
+    assert [str(p) for p in edited.problems] == [str(p) for p in clean.problems]
+
+
+def test_a_jump_continuation_is_rebuilt_when_the_article_that_jumps_changes(edition_copy, tmp_path):
+    folder = edition_copy(SAMPLE)
+    build_edition(folder, tmp_path / "inc")
+    art = folder / "articles" / "railway.md"      # page 1, continued on page 2
+    art.write_text(art.read_text(encoding="utf-8").replace("。", "，再说一句。", 3), encoding="utf-8")
+    edited = build_edition(folder, tmp_path / "inc")
+    clean = build_edition(folder, tmp_path / "clean", clean=True)
+    assert edited.cache["kinds"]["pages"]["misses"] >= 2
+    for rel in ["qinghe-ribao.pdf", "layout.json", "print/02.pdf"]:
         assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
 
 

@@ -10,13 +10,14 @@ continuation is placed, or is overset (an error, or a red mark with
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import pickle
+from dataclasses import dataclass, field, replace
 
-from ..edition.model import Article, Edition, Origin, Page, Placement, Slot
+from ..edition.model import Article, Edition, Image, Origin, Page, Placement, Slot
 from ..fonts import FontRegistry, codepoint
 from ..problems import Problems
 from ..styles import PageTemplate
-from ..tree import ArticleEntry, Block, Box, EditionTree, Grid, PageTree, Rule, TextLine
+from ..tree import ArticleEntry, Block, Box, EditionTree, Grid, PageTree, Rule, StoredBlocks, TextLine, page_line
 from .article import Rect, compose_article, rows_needed
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
@@ -47,64 +48,145 @@ def content_top_row(tpl: PageTemplate, number: int) -> int:
     return (tpl.masthead_lines if number == 1 else tpl.folio_lines) + 1
 
 
+class _Flows:
+    """Article id -> its set body (BodyFlow). With a cache, a body set by an earlier build
+    is read only when a page that is composed again needs it: an incremental build that
+    reuses most pages reads few of them."""
+
+    def __init__(self, made: dict, cache=None, keys: dict | None = None, compute=None):
+        self._flows, self._cache, self._keys, self._compute = made, cache, keys or {}, compute
+
+    def __getitem__(self, article_id: str) -> BodyFlow:
+        flow = self._flows.get(article_id)
+        if flow is None:
+            flow = self._cache.load_object("flows", self._keys[article_id]) if self._cache else None
+            if flow is None:   # removed or damaged since it was found: set it again
+                flow = self._compute(article_id)
+                self._cache.put_object("flows", self._keys[article_id], flow)
+            self._flows[article_id] = flow
+        return flow
+
+
 def _article_flows(edition: Edition, tpl: PageTemplate, registry: FontRegistry, setter: Setter, pool,
-                   cache) -> dict[str, BodyFlow]:
+                   cache) -> tuple[_Flows, dict[str, str]]:
     """Every article's body set at the column measure: from the cache where the article,
-    the measure and the fonts are unchanged, else set now (in the pool's workers if any)."""
+    the measure and the fonts are unchanged, else set now (in the pool's workers if any).
+    Returns the flows and, with a cache, each article's key (the hash of its inputs)."""
     from ..cache import fonts_identity, key_of
     fonts = fonts_identity(registry) if cache is not None else ""
-    keys, flows = {}, {}
+    keys = {}
+    todo = []
     for a in edition.articles:
         if cache is not None:
             keys[a.id] = key_of("flow", a.id, a.source.read_bytes(), tpl.column_width, tpl.body_size, fonts)
-            hit = cache.get_object("flows", keys[a.id])
-            if hit is not None:
-                flows[a.id] = hit
-    todo = [a for a in edition.articles if a.id not in flows]
+            if cache.has("flows", keys[a.id]):
+                continue
+        todo.append(a)
     if pool is not None and pool.parallel and len(todo) > 1:
-        flows.update(pool.flows(todo, tpl.column_width, tpl.body_size))
+        made = pool.flows(todo, tpl.column_width, tpl.body_size)
     else:
-        flows.update({a.id: body_flow(a, tpl.column_width, tpl.body_size, registry, setter) for a in todo})
+        made = {a.id: body_flow(a, tpl.column_width, tpl.body_size, registry, setter) for a in todo}
     if cache is not None:
         for a in todo:
-            cache.put_object("flows", keys[a.id], flows[a.id])
-    return flows
+            cache.put_object("flows", keys[a.id], made[a.id])
+    by_id = {a.id: a for a in edition.articles}
+
+    def compute(article_id: str) -> BodyFlow:
+        return body_flow(by_id[article_id], tpl.column_width, tpl.body_size, registry, setter)
+
+    return _Flows(made, cache, keys, compute), keys
+
+
+@dataclass
+class ComposedEdition:
+    tree: EditionTree
+    problems: Problems
+    lines: dict[int, str]       # page number -> the page's layout.json line (compact JSON)
 
 
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
-                    allow_overset: bool = False, progress=None, pool=None,
-                    cache=None) -> tuple[EditionTree | None, Problems]:
+                    allow_overset: bool = False, progress=None, pool=None, cache=None) -> ComposedEdition:
     problems = Problems()
     setter = Setter(registry)
-    flows = _article_flows(edition, tpl, registry, setter, pool, cache)
+    flows, flow_keys = _article_flows(edition, tpl, registry, setter, pool, cache)
     pending = _Pending()
     pages: list[PageTree] = []
+    lines: dict[int, str] = {}
+    base = _edition_key(edition, tpl, registry, allow_overset) if cache is not None else ""
+    by_id = {a.id: a for a in edition.articles}
     for page in edition.pages:
-        pieces = [_Piece(s.article, s.rank, flows[s.article.id].lines, s.origin, s.place, s.continue_on)
-                  for s in page.slots]
-        for s in page.slots:
-            if s.continue_on and s.continue_on < page.number:
-                problems.error("bad-jump", f"continue_on must name a later page than {page.number}",
-                               file=s.origin.file, line=s.origin.line, field=s.origin.field + ".continue_on",
-                               page=page.number, article=s.article.id)
-        pieces.extend(pending.pieces.pop(page.number, []))
-        pages.append(_compose_page(edition, page, pieces, tpl, setter, flows, pending, problems,
-                                   allow_overset))
+        arriving = pending.pieces.pop(page.number, [])
+        key = _page_key(base, edition, page, arriving, flow_keys) if cache is not None else None
+        hit = cache.get_object("pages", key) if key is not None else None
+        if hit is not None:
+            head, blocks, jumps, line, page_problems, outgoing = hit
+            tree = replace(head, blocks=StoredBlocks(blocks, jumps))
+            for target, piece in outgoing:
+                pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
+        else:
+            before = {n: len(v) for n, v in pending.pieces.items()}
+            page_problems = _flow_problems(page, flows)
+            pieces = [_Piece(s.article, s.rank, flows[s.article.id].lines, s.origin, s.place, s.continue_on)
+                      for s in page.slots] + arriving
+            tree = _compose_page(edition, page, pieces, tpl, setter, pending, page_problems, allow_overset)
+            line = page_line(tree)
+            if key is not None:
+                # what this page sends on: continuations of its jumps, with the article by id
+                outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
+                            for pc in v[before.get(n, 0):]]
+                jumps = tuple(b for b in tree.blocks if b.kind == "jump")
+                cache.put_object("pages", key, (replace(tree, blocks=()), pickle.dumps(tree.blocks, protocol=5),
+                                                jumps, line, page_problems, outgoing))
+        problems.extend(page_problems)
+        pages.append(tree)
+        lines[page.number] = line
         if progress:
             progress(len(pages), len(edition.pages))
-    for article in edition.articles:
-        flow = flows[article.id]
-        where = next((p.number, s) for p in edition.pages for s in p.slots if s.article.id == article.id)
-        for ch in flow.missing:
-            problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)})", file=str(article.source),
-                           page=where[0], article=article.id)
-        for unit in flow.long_units:
-            problems.warning("long-unit", f"'{unit}' is longer than a column line and was broken by force",
-                             page=where[0], article=article.id)
     tree = EditionTree(edition.slug, edition.paper.name, edition.paper.publisher, edition.date.isoformat(),
                        edition.issue, tpl.name, tuple(pages),
                        {f.psname: f.path.name for f in registry.faces.values()})
-    return tree, problems
+    return ComposedEdition(tree, problems, lines)
+
+
+def _flow_problems(page: Page, flows: _Flows) -> Problems:
+    """Problems of setting the bodies of the articles that start on `page`."""
+    problems = Problems()
+    for s in page.slots:
+        flow = flows[s.article.id]
+        for ch in flow.missing:
+            problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)})", file=str(s.article.source),
+                           page=page.number, article=s.article.id)
+        for unit in flow.long_units:
+            problems.warning("long-unit", f"'{unit}' is longer than a column line and was broken by force",
+                             page=page.number, article=s.article.id)
+    return problems
+
+
+def _edition_key(edition: Edition, tpl: PageTemplate, registry: FontRegistry, allow_overset: bool) -> str:
+    """What every page depends on: edition.yaml (paper, date, pages, placements), the
+    template, the fonts and whether overset is allowed."""
+    from ..cache import fonts_identity, key_of
+    return key_of("page", (edition.root / "edition.yaml").read_bytes(), repr(tpl), fonts_identity(registry),
+                  allow_overset)
+
+
+def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], flow_keys: dict[str, str]) -> str:
+    """A page's inputs beyond the edition's: its articles (and their pictures), what
+    arrives from earlier pages' jumps, and — for page 1, whose masthead lists the
+    edition's headlines — every article."""
+    from ..cache import key_of
+    parts: list = [base, page.number]
+    for s in page.slots:
+        parts += [s.article.id, flow_keys[s.article.id]]
+    for pc in arriving:
+        parts += ["arriving", pc.article.id, flow_keys[pc.article.id], len(pc.flow), pc.continued_from]
+    for article in {s.article.id: s.article for s in page.slots}.values():
+        for b in article.body:
+            if isinstance(b, Image):
+                parts.append(b.path.read_bytes() if b.path.is_file() else "missing")
+    if page.number == 1:
+        parts += [flow_keys[a.id] for a in edition.articles]
+    return key_of(*parts)
 
 
 def _need_fn(pieces: list[_Piece], tpl: PageTemplate, setter: Setter):
@@ -121,8 +203,7 @@ def _need_fn(pieces: list[_Piece], tpl: PageTemplate, setter: Setter):
 
 
 def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageTemplate, setter: Setter,
-                  flows: dict[str, BodyFlow], pending: _Pending, problems: Problems,
-                  allow_overset: bool) -> PageTree:
+                  pending: _Pending, problems: Problems, allow_overset: bool) -> PageTree:
     blocks: list[Block] = []
     if page.number == 1:
         furniture, missing = masthead(edition, tpl, setter)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, PDFStream, PDFString
 
 from ..fonts import FontRegistry
-from ..tree import EditionTree, PageTree
+from ..tree import EditionTree, PageTree, jump_blocks
 from .pdf import RenderOptions, page_geometry, render
 
 PDFX_VERSION = "PDF/X-1a:2001"
@@ -30,7 +30,9 @@ def _dest(article: str, part: int) -> str:
     return f"a-{article}-{part}"
 
 
-def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str) -> bytes:
+def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str,
+               ops: dict | None = None) -> bytes:
+    """The reader edition; `ops` (page number -> PageOps) are reused and filled in."""
     opts = replace(opts, mode="reader")
 
     def on_page(c, page: PageTree) -> None:
@@ -45,15 +47,15 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
             title = entry.headline + ("（续）" if entry.part > 1 else "")
             c.addOutlineEntry(title, dest, level=1)
         c.addPageLabel(index, prefix=page.label)
-        for block in page.blocks:
-            if block.kind == "jump" and block.link:
+        for block in jump_blocks(page):
+            if block.link:
                 # 下转 links forward to part 2, 上接 back to part 1
                 target = _dest(block.article, 2 if block.lines[0].text.startswith("（下转") else 1)
                 b = block.box
                 rect = (off + b.x, off + page.height - b.bottom, off + b.right, off + page.height - b.y)
                 c.linkAbsolute("", target, rect, thickness=0)
 
-    data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page))
+    data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page), ops=ops)
     return linearize(data)
 
 
@@ -134,7 +136,7 @@ def _xml_escape(s: str) -> str:
 
 
 def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: RenderOptions,
-              content_hash: str) -> bytes:
+              content_hash: str, ops=None) -> bytes:
     opts = replace(opts, mode="print")
 
     def on_page(c, _page) -> None:
@@ -169,4 +171,5 @@ def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: R
         catalog.__NoDefault__ = list(type(catalog).__NoDefault__) + ["OutputIntents"]
         catalog.__Refs__ = catalog.__NoDefault__
 
-    return render(tree, [page], registry, opts, f"{content_hash}:{page.number}", on_page=on_page)
+    return render(tree, [page], registry, opts, f"{content_hash}:{page.number}", on_page=on_page,
+                  ops={page.number: ops} if ops is not None else None)

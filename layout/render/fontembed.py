@@ -12,18 +12,17 @@ stream. So the bytes of a text string are simply its UTF-16BE encoding:
   some extractors mishandle with Tc);
 - ToUnicode is the identity, written as 256 ranges (§9.10.3).
 
-The font program is a subset cut from the raw `glyf`/`loca` tables: used
-glyphs (and the components of composite glyphs) keep their glyph ids, all
-others are emptied. fontTools' Subsetter would decompile and recompile
-every glyph (~0.4 s per face for a 300-character subset, measured on
-BanmianSong); this copies byte ranges (~5 ms), which matters because every
-print page embeds its own subset.
+The font program is a subset cut from the raw `glyf`/`loca`/`hmtx` tables:
+the used glyphs (and the components of composite glyphs, whose references
+are renumbered) in glyph-id order, numbered afresh. fontTools' Subsetter
+would decompile and recompile every glyph (~0.4 s per face for a
+300-character subset, measured on BanmianSong); this copies byte ranges
+(~2 ms), which matters because every print page embeds its own subset.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import struct
 import zlib
 from array import array
@@ -69,30 +68,31 @@ class FontProgram:
                 todo.extend(_components(data))
         return done
 
-    def subset(self, gids: set[int]) -> bytes:
-        """A TrueType file with the glyphs `gids` (and their components) and empty others."""
+    def advance_lsb(self, gid: int) -> bytes:
+        """The glyph's hmtx entry as 4 bytes (advance, left side bearing)."""
+        hmtx, n = self.tables["hmtx"], self.num_hmetrics
+        if gid < n:
+            return hmtx[4 * gid:4 * gid + 4]
+        # past numberOfHMetrics: the last advance, and an lsb of its own
+        return hmtx[4 * (n - 1):4 * (n - 1) + 2] + hmtx[4 * n + 2 * (gid - n):4 * n + 2 * (gid - n) + 2]
+
+    def subset(self, gids: set[int]) -> tuple[bytes, dict[int, int]]:
+        """A TrueType file with the glyphs `gids` (and their components, and .notdef),
+        numbered afresh in order; and the map old glyph id -> new glyph id."""
         keep = sorted(self.closure(gids))
+        new_id = {gid: i for i, gid in enumerate(keep)}
         glyf = bytearray()
-        lengths = [0] * (len(self.offsets) - 1)
+        offsets = [0]
+        hmtx = bytearray()
         for gid in keep:
             data = self.glyph(gid)
-            data += b"\0" * (-len(data) % 4)   # long loca: 4-byte alignment is customary
-            lengths[gid] = len(data)
+            if len(data) >= 10 and data[0] & 0x80:   # numberOfContours < 0: a composite glyph
+                data = _renumber_components(data, new_id)
             glyf += data
-        loca = array("I", itertools.accumulate(lengths, initial=0))
-        hmtx_src = self.tables["hmtx"]
-        hmtx = bytearray(len(hmtx_src))
-        for gid in keep:
-            # the first num_hmetrics entries are (advance, lsb), the rest lsb only
-            start = 4 * gid if gid < self.num_hmetrics else 4 * self.num_hmetrics + 2 * (gid - self.num_hmetrics)
-            end = start + (4 if gid < self.num_hmetrics else 2)
-            hmtx[start:end] = hmtx_src[start:end]
-        # every hmetric keeps its advance (the two first bytes of four): viewers may read them
-        n4 = 4 * self.num_hmetrics
-        hmtx[0:n4:4] = hmtx_src[0:n4:4]
-        hmtx[1:n4:4] = hmtx_src[1:n4:4]
-        if loca.itemsize != 4:
-            raise EmbedError("platform without 32-bit unsigned arrays")
+            glyf += b"\0" * (-len(data) % 4)        # long loca: 4-byte alignment is customary
+            offsets.append(len(glyf))
+            hmtx += self.advance_lsb(gid)
+        loca = array("I", offsets)
         if array("I", [1]).tobytes()[0] == 1:   # little-endian machine: loca is big-endian
             loca.byteswap()
         tables = dict(self.tables)
@@ -103,15 +103,22 @@ class FontProgram:
         head[8:12] = b"\0\0\0\0"                      # checkSumAdjustment, set below
         head[50:52] = struct.pack(">h", 1)            # indexToLocFormat: long offsets
         tables["head"] = bytes(head)
-        return _sfnt(tables)
+        hhea = bytearray(tables["hhea"])
+        hhea[34:36] = struct.pack(">H", len(keep))    # numberOfHMetrics: every glyph has its advance
+        tables["hhea"] = bytes(hhea)
+        maxp = bytearray(tables["maxp"])
+        maxp[4:6] = struct.pack(">H", len(keep))      # numGlyphs
+        tables["maxp"] = bytes(maxp)
+        return _sfnt(tables), new_id
 
 
-def _components(data: bytes):
-    """Glyph ids a composite glyph refers to (OpenType glyf, composite glyph description)."""
+def _component_offsets(data: bytes):
+    """(offset of the glyph index, glyph index) of each component of a composite glyph
+    (OpenType glyf table, composite glyph description)."""
     pos = 10
     while True:
         flags, gid = struct.unpack_from(">HH", data, pos)
-        yield gid
+        yield pos + 2, gid
         pos += 4 + (4 if flags & 0x0001 else 2)
         if flags & 0x0008:
             pos += 2
@@ -121,6 +128,17 @@ def _components(data: bytes):
             pos += 8
         if not flags & 0x0020:
             return
+
+
+def _components(data: bytes):
+    return (gid for _, gid in _component_offsets(data))
+
+
+def _renumber_components(data: bytes, new_id: dict[int, int]) -> bytes:
+    out = bytearray(data)
+    for at, gid in _component_offsets(data):
+        struct.pack_into(">H", out, at, new_id[gid])
+    return bytes(out)
 
 
 def _checksum(data: bytes) -> int:
@@ -192,22 +210,15 @@ def to_unicode_cmap() -> bytes:
 
 @dataclass
 class FontUse:
-    """The faces one document draws with, the name each has in the page resources, and
-    the characters used of each. Names follow the registry's order, so they do not
-    depend on what was drawn first."""
+    """The faces one document may draw with, and the characters it drew with each."""
     faces: list[FontFace]
     chars: dict[str, set[str]] = field(default_factory=dict)   # psname -> characters drawn
 
-    def __post_init__(self):
-        self.names = {f.psname: f"/F{i + 1}" for i, f in enumerate(self.faces)}
-
-    def name(self, face: FontFace, text: str) -> str:
-        """The resource name to draw `text` with in `face`, recording its characters."""
-        used = self.chars.get(face.psname)
+    def add(self, psname: str, text: str) -> None:
+        used = self.chars.get(psname)
         if used is None:
-            used = self.chars[face.psname] = set()
+            used = self.chars[psname] = set()
         used.update(text)
-        return self.names[face.psname]
 
     def embedded(self) -> list[EmbeddedFont]:
         out = []
@@ -242,13 +253,13 @@ def embed(face: FontFace, chars: frozenset[str]) -> EmbeddedFont:
     if wide:
         raise EmbedError(f"{face.psname}: characters outside the Basic Multilingual Plane cannot be "
                          f"embedded yet: {' '.join(f'U+{ord(c):X}' for c in wide)}")
-    data = program.subset({face.gids[c] for c in used})
+    data, new_id = program.subset({face.gids[c] for c in used})
     scale = 1000 / program.units_per_em
     top = max((ord(c) for c in used), default=0)
     cid_to_gid = bytearray(2 * (top + 1))
     widths: list = []
     for c in used:
-        cid, gid = ord(c), face.gids[c]
+        cid, gid = ord(c), new_id[face.gids[c]]
         struct.pack_into(">H", cid_to_gid, 2 * cid, gid)
         w = face.widths[c] * 1000
         if w != 1000:

@@ -98,89 +98,114 @@ def new_canvas(buffer, tree: EditionTree, registry: FontRegistry, opts: RenderOp
     return c
 
 
-def draw_page(c: Canvas, page: PageTree, registry: FontRegistry, opts: RenderOptions, images: dict) -> None:
+# Colours stay symbolic in a page's operators until a product fills them in: the
+# reader's screen black or the press's 100 % K (and red proof marks, registration).
+BLACK, RED, REGISTRATION = "\x00black\x00", "\x00red\x00", "\x00registration\x00"
+COLOURS = {
+    "reader": {BLACK: "0 0 0 rg 0 0 0 RG", RED: "0.85 0 0 rg 0.85 0 0 RG", REGISTRATION: ""},
+    "print": {BLACK: "0 0 0 1 k 0 0 0 1 K", RED: "0 1 1 0 k 0 1 1 0 K", REGISTRATION: "1 1 1 1 K"},
+}
+
+
+@dataclass(frozen=True)
+class PageOps:
+    """One page drawn as PDF operators, for either product: text, rules and crop marks
+    with symbolic colours, pictures as their blocks (each product draws its own
+    conversion), and the characters drawn with each face (for embedding). It depends
+    on the page alone, so the reader and the print page share it, and an incremental
+    build keeps it for a page that did not change."""
+    parts: tuple            # str (operators) | Block (a picture)
+    chars: dict             # PostScript name -> str of the characters drawn with it
+
+
+def font_names(faces) -> dict[str, str]:
+    """Resource names in the registry's order: the same in every document."""
+    return {f.psname: f"/F{i + 1}" for i, f in enumerate(faces)}
+
+
+def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
+    off = page_geometry(page)[0]
+    top = off + page.height
+    names = font_names(registry.faces.values())
+    chars: dict[str, set] = {}
+    parts: list = []
+    code = [BLACK]
+    # Text state (Tf, Tc) and the line width are graphics state and survive ET/BT:
+    # track them for the whole page, starting unknown.
+    font = size = track = width = None
+    for block in page.blocks:
+        if block.kind == "image":
+            parts.append(" ".join(code))
+            parts.append(block)
+            code = []
+            continue
+        red = block.colour == "red"
+        if red:
+            code.append(RED)
+        for rule in block.rules:
+            if rule.width != width:
+                code.append(f"{rule.width:g} w")
+                width = rule.width
+            code.append(f"{rule.x0 + off:.4f} {top - rule.y0:.4f} m {rule.x1 + off:.4f} {top - rule.y1:.4f} l S")
+        if block.lines:
+            code.append("BT")
+            for line in block.lines:
+                y = f"{top - line.baseline:.4f}"
+                # a glyph turned 90° clockwise (竖排 Latin, ～): text x runs down the page
+                matrix = "0 -1 1 0" if line.rotated else "1 0 0 1"
+                x0 = off + line.x
+                for run in line.runs:
+                    if not run.font:
+                        continue
+                    if run.tracking != track:
+                        code.append(f"{run.tracking:.4f} Tc")
+                        track = run.tracking
+                    used = chars.get(run.font)
+                    if used is None:
+                        used = chars[run.font] = set()
+                    used.update(run.text)
+                    name = names[run.font]
+                    if name != font or run.size != size:
+                        code.append(f"{name} {run.size:g} Tf")
+                        font, size = name, run.size
+                    # one UTF-16 string per run at its own origin; a hex string because
+                    # bytes.hex() is native and escaping a literal string is not
+                    code.append(f"{matrix} {x0 + run.x:.4f} {y} Tm <{run.text.encode('utf-16-be').hex()}> Tj")
+            code.append("ET")
+        if red:
+            code.append(BLACK)
+    if page.crop_marks:
+        code.append(_crop_marks(page, off))
+    parts.append(" ".join(code))
+    return PageOps(tuple(p for p in parts if p != ""), {k: "".join(sorted(v)) for k, v in chars.items()})
+
+
+def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, images: dict) -> None:
     off, media_w, media_h = page_geometry(page)
     c.setPageSize((media_w, media_h))
     trim = (off, off, off + page.width, off + page.height)
-    if opts.mode == "print":
+    print_mode = opts.mode == "print"
+    if print_mode:
         c.setTrimBox(trim)
         c.setBleedBox((off - page.bleed, off - page.bleed, off + page.width + page.bleed,
                        off + page.height + page.bleed))
         c.setArtBox(trim)
-    faces = {f.psname: f for f in registry.faces.values()}
-    print_mode = opts.mode == "print"
-
-    def Y(y: float) -> float:
-        return off + page.height - y
-
-    def black(obj, fill=True, stroke=True) -> None:
-        if print_mode:
-            if fill:
-                obj.setFillColorCMYK(0, 0, 0, 1)
-            if stroke:
-                obj.setStrokeColorCMYK(0, 0, 0, 1)
-        else:
-            if fill:
-                obj.setFillColorRGB(0, 0, 0)
-            if stroke:
-                obj.setStrokeColorRGB(0, 0, 0)
-
-    if print_mode:
         # GB/IFRA practice: black text and rules overprint (op/OP true, OPM 1)
         c.setFillOverprint(True)
         c.setStrokeOverprint(True)
         c.setOverprintMask(1)
-    black(c)
-    # Text state (Tf, Tc) is part of the graphics state and survives ET/BT:
-    # track it for the whole page, starting unknown.
-    state = {"font": None, "size": None, "track": None, "fonts": c._banmian_fonts}
-    for block in page.blocks:
-        if block.kind == "image":
-            _draw_image(c, block, opts, images, off, Y, print_mode)
-            continue
-        colour_red = block.colour == "red"
-        if colour_red:
-            if print_mode:
-                c.setFillColorCMYK(0, 1, 1, 0)
-                c.setStrokeColorCMYK(0, 1, 1, 0)
-            else:
-                c.setFillColorRGB(0.85, 0, 0)
-                c.setStrokeColorRGB(0.85, 0, 0)
-        for rule in block.rules:
-            c.setLineWidth(rule.width)
-            c.line(rule.x0 + off, Y(rule.y0), rule.x1 + off, Y(rule.y1))
-        if block.lines:
-            code = ["BT"]
-            for line in block.lines:
-                y = f"{Y(line.baseline):.4f}"
-                for run in line.runs:
-                    if not run.font:
-                        continue
-                    if run.tracking != state["track"]:
-                        code.append(f"{run.tracking:.4f} Tc")
-                        state["track"] = run.tracking
-                    # a glyph turned 90° clockwise (竖排 Latin, ～): text x runs down the page
-                    matrix = "0 -1 1 0" if line.rotated else "1 0 0 1"
-                    _run_code(code, run, faces[run.font], off + line.x + run.x, y, state, matrix)
-            code.append("ET")
-            c._code.append(" ".join(code))
-        if colour_red:
-            black(c)
-    if page.crop_marks:
-        _crop_marks(c, page, off, print_mode)
+    colours = COLOURS[opts.mode]
+    fonts: FontUse = c._banmian_fonts
+    for psname, text in ops.chars.items():
+        fonts.add(psname, text)
+    for part in ops.parts:
+        if isinstance(part, str):
+            for token, value in colours.items():
+                part = part.replace(token, value)
+            c._code.append(part)
+        else:
+            _draw_image(c, part, opts, images, off, off + page.height, print_mode)
     c.showPage()
-
-
-def _run_code(code: list[str], run, face, x: float, y: str, state: dict, matrix: str = "1 0 0 1") -> None:
-    """PDF operators for one run: its font (when it changes) and one UTF-16 string placed
-    at its own origin. The operators are written directly: reportlab's text object
-    would rebuild the same ones far slower."""
-    name = state["fonts"].name(face, run.text)
-    if (name, run.size) != (state["font"], state["size"]):
-        code.append(f"{name} {run.size:g} Tf")
-        state["font"], state["size"] = name, run.size
-    # a hex string: bytes.hex() is native, escaping a literal string is not
-    code.append(f"{matrix} {x:.4f} {y} Tm <{run.text.encode('utf-16-be').hex()}> Tj")
 
 
 def add_fonts(c: Canvas) -> None:
@@ -190,6 +215,7 @@ def add_fonts(c: Canvas) -> None:
     doc = c._doc
     fonts: FontUse = c._banmian_fonts
     embedded = fonts.embedded()
+    names = font_names(fonts.faces)
     if not embedded:
         return
     font_dict = doc.idToObject["BasicFonts"].dict
@@ -205,7 +231,7 @@ def add_fonts(c: Canvas) -> None:
             "CIDSystemInfo": "<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>",
             "FontDescriptor": descriptor, "DW": 1000, "W": _w_array(ef.widths),
             "CIDToGIDMap": doc.Reference(_flate_stream({}, ef.cid_to_gid))}))
-        name = fonts.names[ef.psname][1:]
+        name = names[ef.psname][1:]
         font_dict[name] = doc.Reference(PDFDictionary({
             "Type": PDFName("Font"), "Subtype": PDFName("Type0"), "BaseFont": PDFName(ef.base_font),
             "Encoding": PDFName("Identity-H"), "DescendantFonts": f"[{cid_font.format(doc).decode()}]",
@@ -229,7 +255,7 @@ def _w_array(widths: list) -> str:
     return "[" + " ".join(parts) + "]"
 
 
-def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, Y,
+def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, top: float,
                 print_mode: bool) -> None:
     from PIL import Image as PILImage
     key = (block.image, print_mode)
@@ -248,7 +274,7 @@ def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off:
                 im = im.convert("RGB")
             images[key] = ImageReader(im)
     b = block.box
-    c.drawImage(images[key], b.x + off, Y(b.bottom), b.w, b.h)
+    c.drawImage(images[key], b.x + off, top - b.bottom, b.w, b.h)
 
 
 def rgb_to_cmyk_gcr(im):
@@ -264,30 +290,34 @@ def rgb_to_cmyk_gcr(im):
     return PILImage.fromarray(cmyk, mode="CMYK")
 
 
-def _crop_marks(c: Canvas, page: PageTree, off: float, print_mode: bool) -> None:
+def _crop_marks(page: PageTree, off: float) -> str:
     """Crop marks outside the bleed, in registration black when printing."""
-    c.setLineWidth(0.25)
-    if print_mode:
-        c.setStrokeColorCMYK(1, 1, 1, 1)
     x0, y0, x1, y1 = off, off, off + page.width, off + page.height
     gap = page.bleed + CROP_MARK_OFFSET
+    out = ["0.25 w", REGISTRATION]
     for x in (x0, x1):
         for y, sign in ((y0, -1), (y1, 1)):
-            c.line(x, y + sign * gap, x, y + sign * (gap + CROP_MARK_LENGTH))
+            out.append(f"{x:.4f} {y + sign * gap:.4f} m {x:.4f} {y + sign * (gap + CROP_MARK_LENGTH):.4f} l S")
     for y in (y0, y1):
         for x, sign in ((x0, -1), (x1, 1)):
-            c.line(x + sign * gap, y, x + sign * (gap + CROP_MARK_LENGTH), y)
+            out.append(f"{x + sign * gap:.4f} {y:.4f} m {x + sign * (gap + CROP_MARK_LENGTH):.4f} {y:.4f} l S")
+    return " ".join(out)
 
 
 def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opts: RenderOptions,
-           content_hash: str, on_page=None) -> bytes:
+           content_hash: str, on_page=None, ops: dict[int, PageOps] | None = None) -> bytes:
+    """Draw `pages` into one document. `ops` holds operators already made, by page
+    number; those made here are added to it."""
     buffer = io.BytesIO()
     c = new_canvas(buffer, tree, registry, opts, content_hash)
     images: dict = {}
+    ops = {} if ops is None else ops
     for page in pages:
         if on_page is not None:
             on_page(c, page)
-        draw_page(c, page, registry, opts, images)
+        if page.number not in ops:
+            ops[page.number] = page_ops(page, registry)
+        draw_page(c, page, ops[page.number], opts, images)
     add_fonts(c)
     c.save()
     return buffer.getvalue()
