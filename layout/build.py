@@ -25,6 +25,7 @@ from .edition.load import load_edition
 from .edition.model import Edition
 from .edition.source import display_path
 from .fonts import FontError, FontRegistry
+from .parallel import split
 from .problems import Problems, Severity
 from .render.edition import print_pdf, reader_pdf
 from .render.pdf import RenderOptions
@@ -111,7 +112,8 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     composed = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache)
     tree, cproblems = composed.tree, composed.problems
     result.page_lines = composed.lines
-    result.timings["compose"] = time.perf_counter() - t0
+    result.timings["typeset"] = composed.typeset_seconds
+    result.timings["compose"] = time.perf_counter() - t0 - composed.typeset_seconds
     if allow_overset:
         # the editor asked to see the overset: it is drawn as a red mark and reported, not fatal
         cproblems.items = [replace(p, severity=Severity.WARNING) if p.kind == "overset" else p
@@ -120,6 +122,14 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     result.tree = tree
     result.registry = registry
     return result
+
+
+def print_pages(state, numbers: list[int]) -> dict[int, bytes]:
+    """Print PDFs of the pages `numbers` (a worker's chunk): state is (tree, registry,
+    render options, page keys, page operators made so far)."""
+    tree, registry, opts, page_keys, ops = state
+    by_number = {p.number: p for p in tree.pages}
+    return {n: print_pdf(tree, by_number[n], registry, opts, page_keys[n], ops.get(n)) for n in numbers}
 
 
 def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> bytes | None:
@@ -193,41 +203,48 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
                          sort_keys=True, default=str)
     page_keys = {n: key_of("print", line, options) for n, line in lines.items()}
     ops_keys = {n: key_of("ops", line, fonts) for n, line in lines.items()}
-    ops = {}
+    ops, streams = {}, {}
     prints: dict[int, bytes] = {}
     for number in lines:
         hit = cache.get_object("ops", ops_keys[number])
         if hit is not None:
             ops[number] = hit
+            stream = cache.get_bytes("reader", ops_keys[number], ".z")
+            if stream is not None:
+                streams[number] = stream
         hit = cache.get_bytes("print", key_of(page_keys[number], fonts), ".pdf")
         if hit is not None:
             prints[number] = hit
-    cached_ops = set(ops)
-    todo = [p for p in tree.pages if p.number not in prints]
-    if pool.parallel:
-        # every process draws: the reader edition goes to a worker first (the longest task),
-        # the print pages fill the others and that one when it is done; this process waits
-        reader_job = pool.submit_reader(tree, opts, content_hash, ops)
-        pending = pool.submit_prints(tree, opts, page_keys, todo, ops)
-        reader, ops = reader_job.result()
+    cached_ops, cached_streams = set(ops), set(streams)
+    todo = [p.number for p in tree.pages if p.number not in prints]
+
+    def reader() -> bytes:
+        return reader_pdf(tree, registry, opts, content_hash, ops, streams)   # fills in ops, streams
+
+    if pool.parallel and todo:
+        # the workers draw the print pages while this process draws the reader edition
+        state = (tree, registry, opts, page_keys, ops)
+        chunks = split(todo, pool.jobs - 1, weight=lambda _: 1)
+        reader_bytes, parts = pool.alongside(state, print_pages, chunks, reader)
+        made = {k: v for part in parts for k, v in part.items()}
+        result.timings["render"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
     else:
-        pending = None
-        reader = reader_pdf(tree, registry, opts, content_hash, ops)   # fills in `ops`
+        reader_bytes = reader()
+        result.timings["render"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        made = print_pages((tree, registry, opts, page_keys, ops), todo)
     for number in set(ops) - cached_ops:
         cache.put_object("ops", ops_keys[number], ops[number])
-    result.timings["render"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    if pending is not None:
-        made = dict(f.result() for f in pending)
-    else:
-        made = {p.number: print_pdf(tree, p, registry, opts, page_keys[p.number], ops[p.number]) for p in todo}
+    for number in set(streams) - cached_streams:
+        cache.put_bytes("reader", ops_keys[number], streams[number], ".z")
     for number, data in made.items():
         cache.put_bytes("print", key_of(page_keys[number], fonts), data, ".pdf")
     prints.update(made)
     result.timings["print"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     out_dir = Path(out) / edition.slug
-    files = {out_dir / "layout.json": manifest, out_dir / f"{edition.slug}.pdf": reader}
+    files = {out_dir / "layout.json": manifest, out_dir / f"{edition.slug}.pdf": reader_bytes}
     for number, data in prints.items():
         files[out_dir / "print" / f"{number:02d}.pdf"] = data
     # only now, with everything drawn, replace the previous outputs

@@ -10,8 +10,12 @@ everything it depends on (and banmian's version):
   articles' flows and pictures, the jumps arriving, and for page 1 (the
   masthead's 今日导读) every article;
 - ops: a page's PDF operators: its layout.json line and the fonts;
+- reader: a page's compressed content stream in the reader edition: the
+  same as its operators;
 - print: a print page's PDF: its layout.json line, the render options and
   the fonts.
+
+Every key also holds banmian's version and its source files' sizes and dates.
 
 A reused result is the very bytes a clean build would make, so the output
 stays byte-identical. Entries not used by a build are removed after it. The
@@ -21,6 +25,7 @@ folder; delete the folder (or build with --clean) to start afresh.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -40,8 +45,21 @@ def fonts_identity(registry) -> str:
     return "\n".join(sorted(parts))
 
 
+@functools.lru_cache(maxsize=1)
+def code_identity() -> str:
+    """banmian's own source files (name, size, date): results made by other code are
+    never reused, even within one version number while banmian is being worked on."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml") and path.is_file():
+            st = path.stat()
+            parts.append(f"{path.relative_to(package)}|{st.st_size}|{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def key_of(*parts) -> str:
-    h = hashlib.sha256(f"banmian {__version__} cache {CACHE_FORMAT}".encode())
+    h = hashlib.sha256(f"banmian {__version__} {code_identity()} cache {CACHE_FORMAT}".encode())
     for part in parts:
         h.update(b"\0")
         h.update(part if isinstance(part, bytes) else str(part).encode("utf-8"))

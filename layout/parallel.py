@@ -1,76 +1,74 @@
-"""`--jobs N`: the independent parts of a build in N worker processes.
+"""`--jobs N`: the independent parts of a build shared with N-1 worker processes.
 
-The independent heavy parts: setting each article's body (it depends on
-nothing but the article, the template and the fonts), drawing the reader
-edition (one canvas: one task) and drawing each print page (it depends on
-nothing but its page of the layout tree). All are deterministic, so the
-output is byte-identical to `--jobs 1`.
+The independent heavy parts: setting articles' bodies (each depends on
+nothing but the article, the template and the fonts) and drawing print pages
+(each depends on nothing but its page of the layout tree). This process
+always takes a share itself — the first chunk of bodies; the reader edition,
+which is one canvas, while the workers draw the print pages — so two jobs on
+two cores keep both busy.
+
+Workers are forked when a phase starts, so they inherit what the phase reads
+(the edition, the layout tree, the font metrics) instead of receiving it
+pickled: only chunk names go out and results come back. Where fork is not
+available the same state is pickled once per worker. Everything is
+deterministic, so the output is byte-identical to `--jobs 1`.
 """
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-_REGISTRY = None
+_STATE = None
 
 
-def _registry():
-    global _REGISTRY
-    if _REGISTRY is None:
-        from .fonts import FontRegistry
-        _REGISTRY = FontRegistry()
-    return _REGISTRY
+def _init(state) -> None:
+    global _STATE
+    _STATE = state
 
 
-def _flow(args):
-    from .compose.body import body_flow
-    from .compose.display import Setter
-    article, width, size = args
-    registry = _registry()
-    return article.id, body_flow(article, width, size, registry, Setter(registry))
-
-
-def _print_page(args):
-    from .render.edition import print_pdf
-    tree, page, opts, key, ops = args
-    return page.number, print_pdf(tree, page, _registry(), opts, key, ops)
-
-
-def _reader(args):
-    """The reader edition, and every page's operators (for the cache)."""
-    from .render.edition import reader_pdf
-    tree, opts, content_hash, ops = args
-    return reader_pdf(tree, _registry(), opts, content_hash, ops), ops
+def _call(fn, chunk):
+    return fn(_STATE, chunk)
 
 
 class Pool:
-    """A process pool for one build, or nothing at all with jobs=1."""
+    """How many processes a build may use; each phase forks its own workers."""
 
     def __init__(self, jobs: int):
         self.jobs = max(1, jobs)
-        self._executor = ProcessPoolExecutor(self.jobs) if self.jobs > 1 else None
 
-    def flows(self, articles, width: float, size: float) -> dict:
-        work = [(a, width, size) for a in articles]
-        return dict(self._executor.map(_flow, work, chunksize=max(1, len(work) // (4 * self.jobs))))
+    @property
+    def parallel(self) -> bool:
+        return self.jobs > 1
 
-    def submit_reader(self, tree, opts, content_hash, ops: dict):
-        return self._executor.submit(_reader, (tree, opts, content_hash, ops))
-
-    def submit_prints(self, tree, opts, keys: dict, pages, ops: dict):
-        # each task gets the tree with its own page only: pickling all 64 pages per task
-        # would cost more than drawing them
-        import dataclasses
-        return [self._executor.submit(_print_page, (dataclasses.replace(tree, pages=(page,)), page, opts,
-                                                    keys[page.number], ops.get(page.number)))
-                for page in pages]
+    def alongside(self, state, fn, chunks: list, here):
+        """Run `fn(state, chunk)` for every chunk in the workers while `here()` runs in
+        this process; returns (here's result, the chunks' results in order)."""
+        if not self.parallel or not chunks:
+            first = here()
+            return first, [fn(state, chunk) for chunk in chunks]
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        workers = min(self.jobs - 1, len(chunks))
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(state,)) as ex:
+            futures = [ex.submit(_call, fn, chunk) for chunk in chunks]
+            first = here()
+            return first, [f.result() for f in futures]
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        if self._executor is not None:
-            self._executor.shutdown()
+        return None
 
-    @property
-    def parallel(self) -> bool:
-        return self._executor is not None
+
+def split(items: list, parts: int, weight=len) -> list[list]:
+    """`items` cut into at most `parts` consecutive chunks of about equal weight."""
+    parts = max(1, min(parts, len(items)))
+    total = sum(weight(it) for it in items) or 1
+    chunks: list[list] = [[] for _ in range(parts)]
+    acc = 0
+    for it in items:
+        index = min(parts - 1, acc * parts // total)
+        chunks[index].append(it)
+        acc += weight(it)
+    return [c for c in chunks if c]

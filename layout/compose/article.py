@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..edition.model import Article, Image
 from ..styles import HEADLINE_SIZES, PageTemplate
 from ..tree import Block, Box, TextLine
-from .body import BodyFlow, FlowLine, Frame, balanced, flow_into
+from .body import BodyFlow, FlowLine, Frame, balanced, flow_into, specials
 from .display import SetLine, Setter
 from .vertical import VerticalDeck, vertical_deck
 
@@ -125,10 +125,11 @@ def needed_rows(flow: BodyFlow, deck_rows: int, image_cols: int, image_rows: int
     it by a row or two, so this takes a few pours instead of a bisection."""
     n = len(flow.lines)
     lo = max(deck_rows + image_rows, vrows) + 1
+    marks = specials(flow.lines)
 
     def fits(rows: int) -> bool:
         frames = _frames(Rect(1, span, 1, rows), deck_rows, image_cols, image_rows, vrows)
-        return all(f.rows > 0 for f in frames) and flow_into(frames, flow.lines)[1] >= n
+        return all(f.rows > 0 for f in frames) and flow_into(frames, flow.lines, 0, marks)[1] >= n
 
     taken = deck_rows * span + image_rows * image_cols + (vrows - deck_rows if vrows > deck_rows else 0)
     rows = max(lo, -(-(n + taken) // span))

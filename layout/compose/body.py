@@ -74,17 +74,37 @@ def body_flow(article: Article, measure: float, body_size: float, registry, sett
     return out
 
 
-def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0) -> tuple[list[list[FlowLine]], int]:
+def specials(lines: list[FlowLine]) -> list[int]:
+    """Indices of the lines that are not plain text (blanks, subheads): the only places
+    where pouring a flow has a rule to apply."""
+    return [i for i, ln in enumerate(lines) if ln.kind != "text"]
+
+
+def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
+              marks: list[int] | None = None) -> tuple[list[list[FlowLine]], int]:
     """Fill frames in order, each at most `limit` rows when limit > 0.
-    Returns (lines per frame, index of the first line that did not fit)."""
+    Returns (lines per frame, index of the first line that did not fit).
+    `marks` are `specials(lines)` when the caller pours the same lines often: runs of
+    text lines between them are taken whole."""
+    if marks is None:
+        marks = specials(lines)
     out: list[list[FlowLine]] = []
     i, n = 0, len(lines)
+    m = 0                                   # index into marks: the next mark at or after i
     for frame in frames:
         cap = min(frame.rows, limit) if limit > 0 else frame.rows
         col: list[FlowLine] = []
         while i < n and lines[i].kind == "blank":
             i += 1  # no blank line at a column's top
         while i < n and len(col) < cap:
+            while m < len(marks) and marks[m] < i:
+                m += 1
+            nxt = marks[m] if m < len(marks) else n
+            if nxt > i:                     # plain text up to the next mark: as much as fits
+                k = min(cap - len(col), nxt - i)
+                col.extend(lines[i:i + k])
+                i += k
+                continue
             ln = lines[i]
             if ln.kind == "subhead" and len(col) == cap - 1 and col:
                 break   # a subhead never ends a column
@@ -105,15 +125,16 @@ def balanced(frames: list[Frame], lines: list[FlowLine]) -> tuple[list[list[Flow
     """Flow with the columns balanced: the smallest per-column limit at which
     everything fits (clreq: equalise lines per column, the last may be short).
     Returns (lines per frame, first line that did not fit, limit used)."""
-    full, rest = flow_into(frames, lines)
+    marks = specials(lines)
+    full, rest = flow_into(frames, lines, 0, marks)
     if rest < len(lines) or not frames:
         return full, rest, max((f.rows for f in frames), default=0)
     lo, hi = 1, max(f.rows for f in frames)
     while lo < hi:
         mid = (lo + hi) // 2
-        if flow_into(frames, lines, mid)[1] >= len(lines):
+        if flow_into(frames, lines, mid, marks)[1] >= len(lines):
             hi = mid
         else:
             lo = mid + 1
-    cols, rest = flow_into(frames, lines, lo)
+    cols, rest = flow_into(frames, lines, lo, marks)
     return cols, rest, lo

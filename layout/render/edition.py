@@ -31,8 +31,9 @@ def _dest(article: str, part: int) -> str:
 
 
 def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str,
-               ops: dict | None = None) -> bytes:
-    """The reader edition; `ops` (page number -> PageOps) are reused and filled in."""
+               ops: dict | None = None, streams: dict | None = None) -> bytes:
+    """The reader edition; `ops` (page number -> PageOps) and `streams` (page number ->
+    compressed content stream) are reused where given and filled in."""
     opts = replace(opts, mode="reader")
 
     def on_page(c, page: PageTree) -> None:
@@ -55,7 +56,8 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
                 rect = (off + b.x, off + page.height - b.bottom, off + b.right, off + page.height - b.y)
                 c.linkAbsolute("", target, rect, thickness=0)
 
-    data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page), ops=ops)
+    data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page), ops=ops,
+                  streams=streams)
     return linearize(data)
 
 
