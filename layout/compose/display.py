@@ -36,6 +36,7 @@ class Setter:
         self.measure = FontMeasure(registry)
         self._lines: dict[tuple, SetLine] = {}
         self._headlines: dict[tuple, list[SetLine]] = {}
+        self._wrapped: dict[tuple, list[SetLine]] = {}
 
     def line(self, text: str, role: str, size: float) -> SetLine:
         key = (text, role, size)
@@ -51,7 +52,15 @@ class Setter:
         return SetLine(ln.text, ln.runs, ln.width, size, tuple(missing))
 
     def wrapped(self, text: str, role: str, size: float, width: float) -> list[SetLine]:
-        """Several solid lines no wider than `width` (kickers, subheads, bylines, captions)."""
+        """Several solid lines no wider than `width` (kickers, subheads, bylines, captions).
+        Remembered: automatic placement asks for every article's deck at every span."""
+        key = (text, role, size, width)
+        hit = self._wrapped.get(key)
+        if hit is None:
+            hit = self._wrapped[key] = self._wrap(text, role, size, width)
+        return list(hit)
+
+    def _wrap(self, text: str, role: str, size: float, width: float) -> list[SetLine]:
         result = typeset_paragraph([Segment(text, role, size)], width, Settings(justify=False, orphans=True),
                                    self.measure)
         return [SetLine(ln.text, ln.runs, ln.width, size, tuple(result.missing)) for ln in result.lines]

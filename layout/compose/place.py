@@ -21,6 +21,7 @@ The algorithm, deterministic and exhaustive over a small space:
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,23 +37,25 @@ class Item:
     rank: str
 
 
-def compositions(total: int, parts: int, minimum: int = 2) -> list[tuple[int, ...]]:
+@functools.lru_cache(maxsize=None)
+def compositions(total: int, parts: int, minimum: int = 2) -> tuple[tuple[int, ...], ...]:
     """Ordered ways to cut `total` columns into `parts` strips of at least `minimum`."""
     if parts == 1:
-        return [(total,)] if total >= minimum else []
+        return ((total,),) if total >= minimum else ()
     out = []
     for first in range(minimum, total - minimum * (parts - 1) + 1):
         out.extend((first,) + rest for rest in compositions(total - first, parts - 1, minimum))
-    return out
+    return tuple(out)
 
 
-def _groupings(n: int, k: int) -> list[tuple[int, ...]]:
+@functools.lru_cache(maxsize=None)
+def _groupings(n: int, k: int) -> tuple[tuple[int, ...], ...]:
     """Ways to cut n items (in order) into k non-empty consecutive groups: group sizes."""
     out = []
     for cuts in itertools.combinations(range(1, n), k - 1):
         bounds = (0,) + cuts + (n,)
         out.append(tuple(bounds[i + 1] - bounds[i] for i in range(k)))
-    return out
+    return tuple(out)
 
 
 def _strips(items: list[Item], columns: int, first_column: int, row: int, rows: int,
