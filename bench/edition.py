@@ -25,12 +25,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench.synth import write_edition  # noqa: E402
 
+# An installed banmian runs from compiled bytecode (pip compiles on install); a machine
+# that sets PYTHONDONTWRITEBYTECODE would make every build compile its modules afresh.
+BUILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 
 def run_build(edition: Path, out: Path, jobs: int, clean: bool = True) -> dict:
     cmd = [sys.executable, "-m", "layout", "build", str(edition), "-o", str(out), "-q", "--timings",
            "-j", str(jobs)] + (["--clean"] if clean else [])
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=BUILD_ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     stdout = proc.stdout.read()

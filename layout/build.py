@@ -9,6 +9,7 @@ PDF.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import io
 import json
@@ -53,7 +54,13 @@ class BuildResult:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename over it."""
+    """Write to a temporary file beside `path`, then rename over it — unless the file
+    already holds exactly these bytes (an incremental build rewrites few pages)."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -166,8 +173,18 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     cache = BuildCache(out / folder.resolve().name / ".cache")
     if clean and cache.folder.is_dir():
         shutil.rmtree(cache.folder)
-    with Pool(jobs) as pool:
-        result = _build(folder, out, allow_overset, progress, pool, cache)
+    # A build makes millions of small objects (lines, runs) that live until it ends and
+    # form no cycles: the cyclic collector would walk them again and again for nothing
+    # (10 % of a 64-page build, measured; one collection afterwards finds ~8,000
+    # objects). Workers forked during the build inherit this.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with Pool(jobs) as pool:
+            result = _build(folder, out, allow_overset, progress, pool, cache)
+    finally:
+        if collecting:
+            gc.enable()
     if result.ok:
         cache.prune()
     result.cache = cache.stats()

@@ -173,6 +173,21 @@ def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_cop
     assert [str(p) for p in edited.problems] == [str(p) for p in clean.problems]
 
 
+def test_moving_an_article_on_one_page_composes_that_page_and_page_one_again(edition_copy, tmp_path):
+    folder = edition_copy(SAMPLE)
+    build_edition(folder, tmp_path / "inc")
+    yaml_file = folder / "edition.yaml"
+    text = yaml_file.read_text(encoding="utf-8")
+    opera = "      - source: articles/opera.md\n        rank: major\n"   # page 4
+    assert opera in text
+    yaml_file.write_text(text.replace(opera, opera.replace("major", "normal")), encoding="utf-8")
+    edited = build_edition(folder, tmp_path / "inc")
+    assert edited.cache["kinds"]["pages"] == {"hits": 2, "misses": 2}   # pages 1 (masthead) and 4
+    clean = build_edition(folder, tmp_path / "clean", clean=True)
+    for rel in ["qinghe-ribao.pdf", "layout.json", "print/04.pdf", "report.json"]:
+        assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+
+
 def test_a_jump_continuation_is_rebuilt_when_the_article_that_jumps_changes(edition_copy, tmp_path):
     folder = edition_copy(SAMPLE)
     build_edition(folder, tmp_path / "inc")

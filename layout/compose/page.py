@@ -10,6 +10,7 @@ continuation is placed, or is overset (an error, or a red mark with
 """
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import time
 from dataclasses import dataclass, field, replace
@@ -190,28 +191,40 @@ def _flow_problems(page: Page, flows: _Flows) -> Problems:
 
 
 def _edition_key(edition: Edition, tpl: PageTemplate, registry: FontRegistry, allow_overset: bool) -> str:
-    """What every page depends on: edition.yaml (paper, date, pages, placements), the
-    template, the fonts and whether overset is allowed."""
+    """What every page depends on: the edition's fields (paper, date, issue, template)
+    and its list of pages — not other pages' articles or placements, so that moving an
+    article on one page of edition.yaml composes that page again, not all of them —
+    the template, the fonts and whether overset is allowed."""
     from ..cache import fonts_identity, key_of
-    return key_of("page", (edition.root / "edition.yaml").read_bytes(), repr(tpl), fonts_identity(registry),
-                  allow_overset)
+    fields = {f.name: getattr(edition, f.name) for f in dataclasses.fields(edition) if f.name != "pages"}
+    pages = [(p.number, p.section, p.editor, len(p.slots)) for p in edition.pages]
+    return key_of("page", repr(sorted(fields.items(), key=lambda kv: kv[0])), repr(pages), repr(tpl),
+                  fonts_identity(registry), allow_overset)
+
+
+def _slots_key(page: Page) -> str:
+    """A page's slots as edition.yaml gives them: article, rank, placement, jump and where
+    each was written (problems name the line)."""
+    return repr([(s.article.id, s.rank, s.place, s.continue_on, s.continue_place, s.origin) for s in page.slots])
 
 
 def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], flow_keys: dict[str, str]) -> str:
-    """A page's inputs beyond the edition's: its articles (and their pictures), what
-    arrives from earlier pages' jumps, and — for page 1, whose masthead lists the
-    edition's headlines — every article."""
+    """A page's inputs beyond the edition's: its slots and articles (and their pictures),
+    what arrives from earlier pages' jumps, and — for page 1, whose masthead lists the
+    edition's headlines — every page's slots and every article."""
     from ..cache import key_of
-    parts: list = [base, page.number]
+    parts: list = [base, page.number, _slots_key(page)]
     for s in page.slots:
         parts += [s.article.id, flow_keys[s.article.id]]
     for pc in arriving:
-        parts += ["arriving", pc.article.id, flow_keys[pc.article.id], len(pc.flow), pc.continued_from]
+        parts += ["arriving", pc.article.id, flow_keys[pc.article.id], len(pc.flow), pc.continued_from,
+                  pc.place, pc.origin]
     for article in {s.article.id: s.article for s in page.slots}.values():
         for b in article.body:
             if isinstance(b, Image):
                 parts.append(b.path.read_bytes() if b.path.is_file() else "missing")
     if page.number == 1:
+        parts += [_slots_key(p) for p in edition.pages]
         parts += [flow_keys[a.id] for a in edition.articles]
     return key_of(*parts)
 

@@ -37,7 +37,7 @@ class Item:
     rank: str
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compositions(total: int, parts: int, minimum: int = 2) -> tuple[tuple[int, ...], ...]:
     """Ordered ways to cut `total` columns into `parts` strips of at least `minimum`."""
     if parts == 1:
@@ -48,7 +48,7 @@ def compositions(total: int, parts: int, minimum: int = 2) -> tuple[tuple[int, .
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _groupings(n: int, k: int) -> tuple[tuple[int, ...], ...]:
     """Ways to cut n items (in order) into k non-empty consecutive groups: group sizes."""
     out = []
