@@ -4,6 +4,8 @@ Exit codes: 0 ok, 1 problems found, 2 could not run.
 """
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import typer
@@ -72,7 +74,19 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
 
 
 def main() -> None:
-    app()
+    """The console entry point. Once the command has finished and its output is flushed,
+    the process ends with os._exit: tearing down the interpreter's heap after a 64-page
+    build takes ~0.2 s and frees nothing the operating system would not."""
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
