@@ -25,6 +25,9 @@ _CJK_CLASS = f"[{_CJK}]"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _STRIP = re.compile(f"[{_ZERO_WIDTH}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# anything any rule below could touch: text without it is returned as it is, unscanned
+_ANY = re.compile(f"[{_ZERO_WIDTH}\x00-\x08\x0b\x0c\x0e-\x1f\x7f,:;!?.()\"']")
+
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）", ".": "。"}
 # a mark between Chinese characters (spaces around it are swallowed); a
 # sentence mark may also end the text
@@ -49,6 +52,8 @@ def clean_text(text: str, counts: Counter | None = None) -> str:
     nfc = unicodedata.normalize("NFC", text)
     if nfc != text:
         counts["nfc"] += 1
+    if not _ANY.search(nfc):
+        return nfc
     text, n = _STRIP.subn("", nfc)
     counts["stripped"] += n
     text, n = _DQUOTE.subn(lambda m: f"“{m.group(1)}”", text)
