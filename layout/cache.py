@@ -136,6 +136,14 @@ class BuildCache:
     def put_object(self, kind: str, key: str, obj) -> None:
         self.put_bytes(kind, key, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), ".pickle")
 
+    def merge(self, used: set[Path], kinds: dict[str, list[int]]) -> None:
+        """Take in what a worker process used of the same cache folder."""
+        self.used |= used
+        for kind, (hits, misses) in kinds.items():
+            count = self.kinds.setdefault(kind, [0, 0])
+            count[0] += hits
+            count[1] += misses
+
     def prune(self) -> None:
         """Remove entries this build did not use, so the cache never outgrows one edition."""
         if self.folder is None or not self.folder.is_dir():

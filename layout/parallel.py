@@ -1,17 +1,18 @@
 """`--jobs N`: the independent parts of a build shared with N-1 worker processes.
 
-The independent heavy parts: setting articles' bodies (each depends on
-nothing but the article, the template and the fonts) and drawing print pages
-(each depends on nothing but its page of the layout tree). This process
-always takes a share itself — the first chunk of bodies; the reader edition,
-which is one canvas, while the workers draw the print pages — so two jobs on
-two cores keep both busy.
+The independent heavy parts: composing runs of pages that no jump crosses
+(setting their articles' bodies included: a page depends on nothing but its
+articles, the template, the fonts and the jumps arriving from earlier pages),
+and drawing print pages (each depends on its page of the layout tree only).
+This process always takes a share itself — the first run of pages; the reader
+edition, which is one canvas, while the workers draw the print pages — so two
+jobs on two cores keep both busy.
 
 Workers are forked when a phase starts, so they inherit what the phase reads
 (the edition, the layout tree, the font metrics) instead of receiving it
-pickled: only chunk names go out and results come back. Where fork is not
-available the same state is pickled once per worker. Everything is
-deterministic, so the output is byte-identical to `--jobs 1`.
+pickled: only the names of their chunks go out, and results come back. Where
+fork is not available the same state is pickled once per worker. Everything
+is deterministic, so the output is byte-identical to `--jobs 1`.
 """
 from __future__ import annotations
 

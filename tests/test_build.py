@@ -147,6 +147,26 @@ def test_parallel_jobs_give_byte_identical_output(edition_copy, tmp_path):
         assert (one.out_dir / rel).read_bytes() == (two.out_dir / rel).read_bytes(), rel
 
 
+def test_two_jobs_cut_the_pages_only_where_no_jump_crosses_and_change_nothing(edition_copy, tmp_path):
+    from layout.compose.page import _ranges
+    folder = edition_copy(SAMPLE)
+    one = build_edition(folder, tmp_path / "j1", jobs=1)
+    assert _ranges(one.edition, 2) in ([(0, 2), (2, 4)], [(0, 3), (3, 4)])   # the jump 1 → 2 stays whole
+    two = build_edition(folder, tmp_path / "j2", jobs=2)
+    rels = ["qinghe-ribao.pdf", "layout.json", "report.json", "print/02.pdf", "print/04.pdf"]
+    for rel in rels:
+        assert (one.out_dir / rel).read_bytes() == (two.out_dir / rel).read_bytes(), rel
+    art = folder / "articles" / "opera.md"     # page 4: a worker's page, from the cache next time
+    art.write_text(art.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
+    again = build_edition(folder, tmp_path / "j2", jobs=2)
+    clean = build_edition(folder, tmp_path / "clean", jobs=1, clean=True)
+    assert again.cache["kinds"]["pages"] == {"hits": 2, "misses": 2}   # pages 1 (masthead) and 4
+    for rel in rels:
+        assert (again.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+    assert {p.name for p in (tmp_path / "j2" / "qinghe-ribao" / ".cache" / "pages").iterdir()} \
+        == {p.name for p in (tmp_path / "clean" / "qinghe-ribao" / ".cache" / "pages").iterdir()}
+
+
 def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_copy, tmp_path):
     folder = edition_copy("mini")
     first = build_edition(folder, tmp_path / "inc")

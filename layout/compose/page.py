@@ -11,16 +11,28 @@ continuation is placed, or is overset (an error, or a red mark with
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import pickle
 import time
 from dataclasses import dataclass, field, replace
 
 from ..edition.model import Article, Edition, Image, Origin, Page, Placement, Slot
 from ..fonts import FontRegistry, codepoint
-from ..parallel import split
 from ..problems import Problems
 from ..styles import PageTemplate
-from ..tree import ArticleEntry, Block, Box, EditionTree, Grid, PageTree, Rule, StoredBlocks, TextLine, page_line
+from ..tree import (
+    ArticleEntry,
+    Block,
+    Box,
+    EditionTree,
+    Grid,
+    PageTree,
+    Rule,
+    StoredBlocks,
+    TextLine,
+    jump_blocks,
+    page_line,
+)
 from .article import Rect, compose_article, rows_needed
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
@@ -70,56 +82,129 @@ class _Flows:
         return flow
 
 
-def set_bodies(state, articles: list[Article]) -> dict[str, BodyFlow]:
-    """Bodies of `articles` (a worker's chunk): state is (column width, body size, registry)."""
-    width, size, registry = state
-    setter = Setter(registry)
-    return {a.id: body_flow(a, width, size, registry, setter) for a in articles}
+@dataclass
+class _Job:
+    """What composing a run of pages reads — in this process or in a forked worker."""
+    edition: Edition
+    tpl: PageTemplate
+    registry: FontRegistry
+    allow_overset: bool
+    flow_keys: dict[str, str]     # article id -> hash of its body's inputs (with a cache)
+    base: str                     # the key part every page shares (with a cache)
 
 
-def set_bodies_pickled(state, articles: list[Article]) -> dict[str, bytes]:
-    return {k: pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for k, v in set_bodies(state, articles).items()}
-
-
-def _article_flows(edition: Edition, tpl: PageTemplate, registry: FontRegistry, setter: Setter, pool,
-                   cache) -> tuple[_Flows, dict[str, str]]:
-    """Every article's body set at the column measure: from the cache where the article,
-    the measure and the fonts are unchanged, else set now (in the pool's workers if any).
-    Returns the flows and, with a cache, each article's key (the hash of its inputs)."""
+def _flow_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, cache) -> dict[str, str]:
     from ..cache import fonts_identity, key_of
-    fonts = fonts_identity(registry) if cache is not None else ""
-    keys = {}
-    todo = []
-    for a in edition.articles:
-        if cache is not None:
-            keys[a.id] = key_of("flow", a.id, a.source.read_bytes(), tpl.column_width, tpl.body_size, fonts)
-            if cache.has("flows", keys[a.id]):
-                continue
-        todo.append(a)
-    pickled: dict[str, bytes] = {}
-    if pool is not None and pool.parallel and len(todo) > 1:
-        # this process sets the first chunk while the workers set the others; theirs come
-        # back pickled, the very bytes the cache keeps
-        chunks = split(todo, pool.jobs, weight=lambda a: a.characters + 1)
-        state = (tpl.column_width, tpl.body_size, registry)
-        made, theirs = pool.alongside(state, set_bodies_pickled, chunks[1:], lambda: set_bodies(state, chunks[0]))
-        for part in theirs:
-            pickled.update(part)
-        made.update({k: pickle.loads(v) for k, v in pickled.items()})
-    else:
-        made = {a.id: body_flow(a, tpl.column_width, tpl.body_size, registry, setter) for a in todo}
+    if cache is None:
+        return {}
+    fonts = fonts_identity(registry)
+    return {a.id: key_of("flow", a.id, a.source.read_bytes(), tpl.column_width, tpl.body_size, fonts)
+            for a in edition.articles}
+
+
+def _article_flows(job: _Job, articles: list[Article], setter: Setter, cache) -> _Flows:
+    """The bodies of `articles` set at the column measure: from the cache where the
+    article, the measure and the fonts are unchanged (read when first needed), else set
+    now."""
+    tpl, registry, keys = job.tpl, job.registry, job.flow_keys
+    todo = [a for a in articles if cache is None or not cache.has("flows", keys[a.id])]
+    made = {a.id: body_flow(a, tpl.column_width, tpl.body_size, registry, setter) for a in todo}
     if cache is not None:
         for a in todo:
-            if a.id in pickled:
-                cache.put_bytes("flows", keys[a.id], pickled[a.id], ".pickle")
-            else:
-                cache.put_object("flows", keys[a.id], made[a.id])
-    by_id = {a.id: a for a in edition.articles}
+            cache.put_object("flows", keys[a.id], made[a.id])
+    by_id = {a.id: a for a in articles}
 
     def compute(article_id: str) -> BodyFlow:
         return body_flow(by_id[article_id], tpl.column_width, tpl.body_size, registry, setter)
 
-    return _Flows(made, cache, keys, compute), keys
+    return _Flows(made, cache, keys, compute)
+
+
+@dataclass
+class _Composed:
+    tree: PageTree
+    line: str                     # its layout.json line
+    problems: Problems
+    blocks: bytes | None = None   # its blocks pickled, when a cache entry was made of them
+
+
+def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress=None) -> tuple[list[_Composed], float]:
+    """Compose consecutive pages (no jump arrives from before them); returns them and the
+    seconds spent setting article bodies."""
+    edition, tpl = job.edition, job.tpl
+    t0 = time.perf_counter()
+    articles = list({s.article.id: s.article for p in pages for s in p.slots}.values())
+    flows = _article_flows(job, articles, setter, cache)
+    typeset_seconds = time.perf_counter() - t0
+    by_id = {a.id: a for a in edition.articles}
+    pending = _Pending()
+    out: list[_Composed] = []
+    for page in pages:
+        arriving = pending.pieces.pop(page.number, [])
+        key = _page_key(job.base, edition, page, arriving, job.flow_keys) if cache is not None else None
+        hit = cache.get_object("pages", key) if key is not None else None
+        if hit is not None:
+            head, blocks, jumps, line, page_problems, outgoing = hit
+            tree = replace(head, blocks=StoredBlocks(blocks, jumps))
+            for target, piece in outgoing:
+                pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
+            out.append(_Composed(tree, line, page_problems, blocks))
+        else:
+            before = {n: len(v) for n, v in pending.pieces.items()}
+            page_problems = _flow_problems(page, flows)
+            pieces = [_Piece(s.article, s.rank, flows[s.article.id].lines, s.origin, s.place, s.continue_on)
+                      for s in page.slots] + arriving
+            tree = _compose_page(edition, page, pieces, tpl, setter, pending, page_problems, job.allow_overset)
+            line = page_line(tree)
+            blocks = None
+            if key is not None:
+                # what this page sends on: continuations of its jumps, with the article by id
+                outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
+                            for pc in v[before.get(n, 0):]]
+                jumps = tuple(b for b in tree.blocks if b.kind == "jump")
+                blocks = pickle.dumps(tree.blocks, protocol=pickle.HIGHEST_PROTOCOL)
+                cache.put_object("pages", key, (replace(tree, blocks=()), blocks, jumps, line, page_problems,
+                                                outgoing))
+            out.append(_Composed(tree, line, page_problems, blocks))
+        if progress:
+            progress(page.number)
+    return out, typeset_seconds
+
+
+def compose_range_in_worker(state, span: tuple[int, int]):
+    """A worker's run of pages, sent back with their blocks pickled (as the cache keeps
+    them) and what the worker read and wrote of the cache."""
+    from ..cache import BuildCache
+    job, folder = state
+    cache = BuildCache(folder) if folder is not None else None
+    composed, _ = _compose_range(job, list(job.edition.pages[span[0]:span[1]]), cache, Setter(job.registry))
+    pages = []
+    for c in composed:
+        blocks = c.blocks if c.blocks is not None else pickle.dumps(c.tree.blocks, protocol=pickle.HIGHEST_PROTOCOL)
+        pages.append((replace(c.tree, blocks=()), blocks, jump_blocks(c.tree), c.line, c.problems))
+    return pages, (cache.used, cache.kinds) if cache is not None else (set(), {})
+
+
+def _ranges(edition: Edition, parts: int) -> list[tuple[int, int]]:
+    """The pages cut into at most `parts` runs of about equal work, only where no jump
+    crosses the cut (a continuation is composed after the page it comes from)."""
+    pages = edition.pages
+    n = len(pages)
+    if parts < 2 or n < 2:
+        return [(0, n)]
+    reach = 0
+    allowed = []
+    for b in range(1, n):
+        reach = max([reach] + [s.continue_on for s in pages[b - 1].slots])
+        if reach <= pages[b - 1].number:
+            allowed.append(b)
+    weight = [500 + sum(s.article.characters for s in p.slots) for p in pages]
+    total = sum(weight)
+    cumulative = list(itertools.accumulate(weight))
+    cuts = sorted({min(allowed, key=lambda b: abs(cumulative[b - 1] - total * i / parts))
+                   for i in range(1, parts)} if allowed else set())
+    bounds = [0, *cuts, n]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
 
 
 @dataclass
@@ -127,53 +212,45 @@ class ComposedEdition:
     tree: EditionTree
     problems: Problems
     lines: dict[int, str]       # page number -> the page's layout.json line (compact JSON)
-    typeset_seconds: float = 0.0   # of the whole, the time spent setting article bodies
+    typeset_seconds: float = 0.0   # of the whole, the time this process spent setting article bodies
 
 
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
                     allow_overset: bool = False, progress=None, pool=None, cache=None) -> ComposedEdition:
-    problems = Problems()
-    setter = Setter(registry)
-    t0 = time.perf_counter()
-    flows, flow_keys = _article_flows(edition, tpl, registry, setter, pool, cache)
-    typeset_seconds = time.perf_counter() - t0
-    pending = _Pending()
-    pages: list[PageTree] = []
-    lines: dict[int, str] = {}
+    """Compose every page. With a pool the pages are cut into runs no jump crosses: this
+    process composes the first run while workers compose the others."""
     base = _edition_key(edition, tpl, registry, allow_overset) if cache is not None else ""
-    by_id = {a.id: a for a in edition.articles}
-    for page in edition.pages:
-        arriving = pending.pieces.pop(page.number, [])
-        key = _page_key(base, edition, page, arriving, flow_keys) if cache is not None else None
-        hit = cache.get_object("pages", key) if key is not None else None
-        if hit is not None:
-            head, blocks, jumps, line, page_problems, outgoing = hit
-            tree = replace(head, blocks=StoredBlocks(blocks, jumps))
-            for target, piece in outgoing:
-                pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
-        else:
-            before = {n: len(v) for n, v in pending.pieces.items()}
-            page_problems = _flow_problems(page, flows)
-            pieces = [_Piece(s.article, s.rank, flows[s.article.id].lines, s.origin, s.place, s.continue_on)
-                      for s in page.slots] + arriving
-            tree = _compose_page(edition, page, pieces, tpl, setter, pending, page_problems, allow_overset)
-            line = page_line(tree)
-            if key is not None:
-                # what this page sends on: continuations of its jumps, with the article by id
-                outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
-                            for pc in v[before.get(n, 0):]]
-                jumps = tuple(b for b in tree.blocks if b.kind == "jump")
-                cache.put_object("pages", key, (replace(tree, blocks=()), pickle.dumps(tree.blocks, protocol=5),
-                                                jumps, line, page_problems, outgoing))
-        problems.extend(page_problems)
-        pages.append(tree)
-        lines[page.number] = line
+    job = _Job(edition, tpl, registry, allow_overset, _flow_keys(edition, tpl, registry, cache), base)
+    setter = Setter(registry)
+    done = []
+
+    def report(_number: int) -> None:
+        done.append(_number)
         if progress:
-            progress(len(pages), len(edition.pages))
+            progress(len(done), len(edition.pages))
+
+    ranges = _ranges(edition, pool.jobs if pool is not None and pool.parallel else 1)
+    first = ranges[0]
+
+    def here():
+        return _compose_range(job, list(edition.pages[first[0]:first[1]]), cache, setter, report)
+
+    state = (job, cache.folder if cache is not None else None)
+    (composed, typeset_seconds), theirs = (pool.alongside(state, compose_range_in_worker, ranges[1:], here)
+                                           if len(ranges) > 1 else (here(), []))
+    for pages, (used, kinds) in theirs:
+        for head, blocks, jumps, line, page_problems in pages:
+            composed.append(_Composed(replace(head, blocks=StoredBlocks(blocks, jumps)), line, page_problems))
+            report(head.number)
+        if cache is not None:
+            cache.merge(used, kinds)
+    problems = Problems()
+    for c in composed:
+        problems.extend(c.problems)
     tree = EditionTree(edition.slug, edition.paper.name, edition.paper.publisher, edition.date.isoformat(),
-                       edition.issue, tpl.name, tuple(pages),
+                       edition.issue, tpl.name, tuple(c.tree for c in composed),
                        {f.psname: f.path.name for f in registry.faces.values()})
-    return ComposedEdition(tree, problems, lines, typeset_seconds)
+    return ComposedEdition(tree, problems, {c.tree.number: c.line for c in composed}, typeset_seconds)
 
 
 def _flow_problems(page: Page, flows: _Flows) -> Problems:
