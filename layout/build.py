@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .cache import fonts_identity, key_of
 from .compose.page import compose_edition
+from .edition.article import CachedArticles, load_article
 from .edition.load import load_edition
 from .edition.model import Edition
 from .edition.source import display_path
@@ -97,7 +98,7 @@ def report_json(result: BuildResult) -> bytes:
 def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None, cache=None) -> BuildResult:
     """Load and compose, without rendering (check, diff and tests use this)."""
     t0 = time.perf_counter()
-    edition, problems = load_edition(folder)
+    edition, problems = load_edition(folder, load=CachedArticles(cache) if cache is not None else load_article)
     result = BuildResult(problems, edition)
     result.timings["load"] = time.perf_counter() - t0
     if edition is None:

@@ -3,6 +3,8 @@
 Results are cached in OUT/<slug>/.cache/, each under the hash of
 everything it depends on (and banmian's version):
 
+- articles: an article file as loaded (with its clean-up warnings): its
+  bytes and where it was read from; reused while its pictures' bytes hold;
 - flows: an article's set body (its lines of glyph runs): the article
   file's bytes, the column measure, the body size and the fonts;
 - pages: a composed page (its layout tree, layout.json line, problems and

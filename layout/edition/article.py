@@ -26,6 +26,44 @@ _IMAGE = re.compile(r"^!\[(?P<caption>[^\]]*)\]\((?P<path>[^)\s]+)\)\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
+class CachedArticles:
+    """`load_article` with a memory: an article that loaded without errors is kept in the
+    build cache under its file's bytes (and where it was read from, which messages
+    name), and reused while the pictures it shows still have the same bytes."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def __call__(self, file: Path, root: Path, problems: Problems) -> Article | None:
+        from ..cache import key_of
+        try:
+            raw = file.read_bytes()
+        except OSError:
+            return load_article(file, root, problems)
+        key = key_of("article", file, display_path(file), root, raw)
+        hit = self.cache.get_object("articles", key)
+        if hit is not None:
+            article, found, pictures = hit
+            if all(_digest(path) == digest for path, digest in pictures):
+                problems.extend(found)
+                return article
+        found = Problems()
+        article = load_article(file, root, found)
+        problems.extend(found)
+        if article is not None and not found.has_errors():
+            pictures = [(b.path, _digest(b.path)) for b in article.body if isinstance(b, Image)]
+            self.cache.put_object("articles", key, (article, list(found), pictures))
+        return article
+
+
+def _digest(path: Path) -> str | None:
+    import hashlib
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
     text = read_text(file, problems)
     if text is None:

@@ -29,7 +29,10 @@ SLOT_KEYS = {"source", "rank", "place", "continue_on", "continue_place"}
 PLACE_KEYS = ("column", "span", "row", "rows")
 
 
-def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None) -> tuple[Edition | None, Problems]:
+def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None,
+                 load=load_article) -> tuple[Edition | None, Problems]:
+    """The edition in `folder`, and every problem found; `load` reads one article file
+    (`load_article`, or `CachedArticles` in a build with a cache)."""
     from ..styles import TEMPLATE_FIELDS, template_names
 
     root = Path(folder).resolve()
@@ -83,7 +86,7 @@ def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None) -
         src.error(("template",), f"unknown template '{template}'; known: {', '.join(known)}",
                   "unknown-template")
 
-    pages = _pages(src, data, root, problems)
+    pages = _pages(src, data, root, problems, load)
     if problems.has_errors():
         return None, problems
     edition = Edition(slug=root.name, root=root, paper=paper, date=date, issue=issue,
@@ -102,7 +105,7 @@ def _paper(src: _Source, data: dict) -> Paper:
                  **{k: src.text(pdata, k, path) for k in sorted(PAPER_KEYS - {"name"})})
 
 
-def _pages(src: _Source, data: dict, root: Path, problems: Problems) -> list[Page]:
+def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_article) -> list[Page]:
     raw = data.get("pages")
     if raw is None or raw == []:
         src.error(("pages",), "the edition has no pages", "empty-edition")
@@ -136,7 +139,7 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems) -> list[Pag
             araw = []
         for j, sraw in enumerate(araw):
             spath = path + ("articles", j)
-            slot = _slot(src, sraw, spath, root, problems, seen_sources)
+            slot = _slot(src, sraw, spath, root, problems, seen_sources, load)
             if slot is not None:
                 slots.append(slot)
                 if slot.continue_on:
@@ -154,7 +157,7 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems) -> list[Pag
 
 
 def _slot(src: _Source, raw: Any, path: tuple, root: Path, problems: Problems,
-          seen_sources: dict) -> Slot | None:
+          seen_sources: dict, load=load_article) -> Slot | None:
     if isinstance(raw, str):  # shorthand: just the article file
         raw = {"source": raw}
     sdata = src.mapping(raw, path, SLOT_KEYS)
@@ -181,7 +184,7 @@ def _slot(src: _Source, raw: Any, path: tuple, root: Path, problems: Problems,
                   "duplicate-article")
         return None
     seen_sources[file] = field_name(path)
-    article = load_article(file, root, problems)
+    article = load(file, root, problems)
     if article is None:
         return None
     if continue_place is not None and not continue_on:
