@@ -8,9 +8,10 @@ everything it depends on (and banmian's version):
 - flows: an article's set body (its lines of glyph runs): the article
   file's bytes, the column measure, the body size and the fonts;
 - pages: a composed page (its layout tree, layout.json line, problems and
-  the jumps it sends on): edition.yaml, the template, the fonts, its
-  articles' flows and pictures, the jumps arriving, and for page 1 (the
-  masthead's 今日导读) every article;
+  the jumps it sends on): the edition's fields and list of pages, the
+  page's own slots in edition.yaml, the template, the fonts, its articles'
+  flows and pictures, the jumps arriving, and for page 1 (the masthead's
+  今日导读) every page's slots and every article;
 - ops: a page's PDF operators: its layout.json line and the fonts;
 - reader: a page's compressed content stream in the reader edition: the
   same as its operators;
