@@ -91,6 +91,7 @@ class _Job:
     allow_overset: bool
     flow_keys: dict[str, str]     # article id -> hash of its body's inputs (with a cache)
     base: str                     # the key part every page shares (with a cache)
+    draw: object = None           # page -> its drawing, made as soon as a page is composed
 
 
 def _flow_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, cache) -> dict[str, str]:
@@ -126,6 +127,7 @@ class _Composed:
     line: str                     # its layout.json line
     problems: Problems
     blocks: bytes | None = None   # its blocks pickled, when a cache entry was made of them
+    drawing: object = None        # job.draw(tree) for a page composed now
 
 
 def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress=None) -> tuple[list[_Composed], float]:
@@ -165,7 +167,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                 blocks = pickle.dumps(tree.blocks, protocol=pickle.HIGHEST_PROTOCOL)
                 cache.put_object("pages", key, (replace(tree, blocks=()), blocks, jumps, line, page_problems,
                                                 outgoing))
-            out.append(_Composed(tree, line, page_problems, blocks))
+            out.append(_Composed(tree, line, page_problems, blocks, job.draw(tree) if job.draw else None))
         if progress:
             progress(page.number)
     return out, typeset_seconds
@@ -181,7 +183,7 @@ def compose_range_in_worker(state, span: tuple[int, int]):
     pages = []
     for c in composed:
         blocks = c.blocks if c.blocks is not None else pickle.dumps(c.tree.blocks, protocol=pickle.HIGHEST_PROTOCOL)
-        pages.append((replace(c.tree, blocks=()), blocks, jump_blocks(c.tree), c.line, c.problems))
+        pages.append((replace(c.tree, blocks=()), blocks, jump_blocks(c.tree), c.line, c.problems, c.drawing))
     return pages, (cache.used, cache.kinds) if cache is not None else (set(), {})
 
 
@@ -213,14 +215,18 @@ class ComposedEdition:
     problems: Problems
     lines: dict[int, str]       # page number -> the page's layout.json line (compact JSON)
     typeset_seconds: float = 0.0   # of the whole, the time this process spent setting article bodies
+    drawings: dict = field(default_factory=dict)   # page number -> draw(page), for pages composed now
 
 
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
-                    allow_overset: bool = False, progress=None, pool=None, cache=None) -> ComposedEdition:
+                    allow_overset: bool = False, progress=None, pool=None, cache=None,
+                    draw=None) -> ComposedEdition:
     """Compose every page. With a pool the pages are cut into runs no jump crosses: this
-    process composes the first run while workers compose the others."""
+    process composes the first run while workers compose the others. `draw(page)`, when
+    given, is applied to each page composed now, in the process that composed it (the
+    renderer's page operators: a worker has the page's blocks at hand)."""
     base = _edition_key(edition, tpl, registry, allow_overset) if cache is not None else ""
-    job = _Job(edition, tpl, registry, allow_overset, _flow_keys(edition, tpl, registry, cache), base)
+    job = _Job(edition, tpl, registry, allow_overset, _flow_keys(edition, tpl, registry, cache), base, draw)
     setter = Setter(registry)
     done = []
 
@@ -239,8 +245,9 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     (composed, typeset_seconds), theirs = (pool.alongside(state, compose_range_in_worker, ranges[1:], here)
                                            if len(ranges) > 1 else (here(), []))
     for pages, (used, kinds) in theirs:
-        for head, blocks, jumps, line, page_problems in pages:
-            composed.append(_Composed(replace(head, blocks=StoredBlocks(blocks, jumps)), line, page_problems))
+        for head, blocks, jumps, line, page_problems, drawing in pages:
+            composed.append(_Composed(replace(head, blocks=StoredBlocks(blocks, jumps)), line, page_problems,
+                                      drawing=drawing))
             report(head.number)
         if cache is not None:
             cache.merge(used, kinds)
@@ -250,7 +257,8 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     tree = EditionTree(edition.slug, edition.paper.name, edition.paper.publisher, edition.date.isoformat(),
                        edition.issue, tpl.name, tuple(c.tree for c in composed),
                        {f.psname: f.path.name for f in registry.faces.values()})
-    return ComposedEdition(tree, problems, {c.tree.number: c.line for c in composed}, typeset_seconds)
+    return ComposedEdition(tree, problems, {c.tree.number: c.line for c in composed}, typeset_seconds,
+                           {c.tree.number: c.drawing for c in composed if c.drawing is not None})
 
 
 def _flow_problems(page: Page, flows: _Flows) -> Problems:
