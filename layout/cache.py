@@ -48,12 +48,24 @@ def fonts_identity(registry) -> str:
     return "\n".join(sorted(parts))
 
 
+# the libraries whose output a cached result holds (page streams, font programs, pickles)
+LIBRARIES = ("reportlab", "fontTools", "pikepdf", "PIL", "yaml")
+
+
 @functools.lru_cache(maxsize=1)
 def code_identity() -> str:
-    """banmian's own source files (name, size, date): results made by other code are
-    never reused, even within one version number while banmian is being worked on."""
+    """banmian's own source files (name, size, date) and the versions of the libraries it
+    draws with: results made by other code are never reused, even within one version
+    number while banmian is being worked on."""
+    from importlib.util import find_spec
     package = Path(__file__).resolve().parent
     parts = []
+    for name in LIBRARIES:
+        # where the library is and its __init__'s size and date: an upgrade rewrites it
+        # (importlib.metadata would scan every installed distribution: ~40 ms)
+        spec = find_spec(name)
+        st = os.stat(spec.origin) if spec is not None and spec.origin else None
+        parts.append(f"{name}|{spec.origin if spec else '-'}|{st.st_size if st else 0}|{st.st_mtime_ns if st else 0}")
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".yaml") and path.is_file():
             st = path.stat()
