@@ -198,35 +198,20 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     return result
 
 
-def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) -> BuildResult:
-    result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True)
-    edition, tree = result.edition, result.tree
-    if edition is None or tree is None or result.problems.has_errors():
-        if edition is not None:
-            out_dir = Path(out) / edition.slug
-            write_atomic(out_dir / "report.json", report_json(result))
-        return result
-    registry = result.registry
+def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: dict[int, str], pool,
+          cache) -> tuple[bytes, dict[int, bytes]]:
+    """The reader edition and every print page, reusing what the cache holds.
+
+    A page's operators (and its reader content stream) depend on its layout.json
+    line and the fonts; a print page also on the render options (less the edition's
+    folder). A print page's /ID is a plain hash of its line and the options — not a
+    cache key, which also holds banmian's source files' dates, different in two
+    installations of one version."""
+    tree, registry = result.tree, result.registry
     t0 = time.perf_counter()
-    lines = result.page_lines or {p.number: page_line(p) for p in tree.pages}
-    manifest = layout_json(tree, lines)
-    content_hash = hashlib.sha256(manifest).hexdigest()
-    title = f"{edition.paper.name} {edition.date.year}年{edition.date.month}月{edition.date.day}日"
-    opts = RenderOptions(edition_root=edition.root, title=title,
-                         author=edition.paper.publisher or edition.paper.name,
-                         subject=f"{edition.paper.name} 第{edition.issue}期",
-                         keywords=", ".join(p.section for p in edition.pages), date=edition.date,
-                         icc=result.icc)
-    result.timings["manifest"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    # A page's operators depend on its layout.json line and the fonts; a print page also
-    # on the options (less the edition's folder). The hash of line and options is the
-    # print page's /ID; with the fonts, its cache key.
     fonts = fonts_identity(registry)
     options = json.dumps({k: v for k, v in dataclasses.asdict(opts).items() if k != "edition_root"},
                          sort_keys=True, default=str)
-    # (the /ID is a plain hash of the page and the options: cache keys also hold banmian's
-    # source files' dates, which differ between two installations of the same version)
     page_keys = {n: hashlib.sha256(f"print\0{line}\0{options}".encode()).hexdigest() for n, line in lines.items()}
     ops_keys = {n: key_of("ops", line, fonts) for n, line in lines.items()}
     ops, streams = {}, {}
@@ -251,6 +236,7 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
     def reader() -> bytes:
         return reader_pdf(tree, registry, opts, content_hash, ops, streams)   # fills in ops, streams
 
+    state = (tree, registry, opts, page_keys, ops)
     if pool.parallel and todo:
         # The workers draw print pages while this process draws the reader edition and then
         # its share of print pages. The reader edition costs about what half as many print
@@ -258,7 +244,6 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
         reader_cost = len(tree.pages) // 2
         share = max(0, min(len(todo), round((len(todo) + reader_cost) / pool.jobs - reader_cost)))
         mine, theirs = todo[len(todo) - share:], todo[:len(todo) - share]
-        state = (tree, registry, opts, page_keys, ops)
         chunks = split(theirs, pool.jobs - 1, weight=lambda _: 1) if theirs else []
         (reader_bytes, made), parts = pool.alongside(state, print_pages, chunks,
                                                      lambda: (reader(), print_pages(state, mine)))
@@ -269,7 +254,7 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
         reader_bytes = reader()
         result.timings["render"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        made = print_pages((tree, registry, opts, page_keys, ops), todo)
+        made = print_pages(state, todo)
     for number in set(ops) - cached_ops:
         cache.put_object("ops", ops_keys[number], ops[number])
     for number in set(streams) - cached_streams:
@@ -278,6 +263,29 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
         cache.put_bytes("print", key_of("print", page_keys[number], fonts), data, ".pdf")
     prints.update(made)
     result.timings["print"] = time.perf_counter() - t0
+    return reader_bytes, prints
+
+
+def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) -> BuildResult:
+    result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True)
+    edition, tree = result.edition, result.tree
+    if edition is None or tree is None or result.problems.has_errors():
+        if edition is not None:
+            out_dir = Path(out) / edition.slug
+            write_atomic(out_dir / "report.json", report_json(result))
+        return result
+    t0 = time.perf_counter()
+    lines = result.page_lines or {p.number: page_line(p) for p in tree.pages}
+    manifest = layout_json(tree, lines)
+    content_hash = hashlib.sha256(manifest).hexdigest()
+    title = f"{edition.paper.name} {edition.date.year}年{edition.date.month}月{edition.date.day}日"
+    opts = RenderOptions(edition_root=edition.root, title=title,
+                         author=edition.paper.publisher or edition.paper.name,
+                         subject=f"{edition.paper.name} 第{edition.issue}期",
+                         keywords=", ".join(p.section for p in edition.pages), date=edition.date,
+                         icc=result.icc)
+    result.timings["manifest"] = time.perf_counter() - t0
+    reader_bytes, prints = _draw(result, opts, content_hash, lines, pool, cache)
     t0 = time.perf_counter()
     out_dir = Path(out) / edition.slug
     files = {out_dir / "layout.json": manifest, out_dir / f"{edition.slug}.pdf": reader_bytes}
