@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .cache import fonts_identity, key_of
 from .compose.page import compose_edition
-from .edition.article import CachedArticles, load_article
+from .edition.article import CachedArticles
 from .edition.load import load_edition
 from .edition.model import Edition
 from .edition.source import display_path
@@ -102,7 +102,12 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     """Load and compose, without rendering (check, diff and tests use this); with
     `draw_pages`, each page's operators are made as soon as it is composed."""
     t0 = time.perf_counter()
-    edition, problems = load_edition(folder, load=CachedArticles(cache) if cache is not None else load_article)
+    if cache is not None:
+        articles = CachedArticles(cache, Path(folder).resolve())
+        edition, problems = load_edition(folder, load=articles)
+        articles.save()
+    else:
+        edition, problems = load_edition(folder)
     result = BuildResult(problems, edition)
     result.timings["load"] = time.perf_counter() - t0
     if edition is None:

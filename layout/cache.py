@@ -3,15 +3,14 @@
 Results are cached in OUT/<slug>/.cache/, each under the hash of
 everything it depends on (and banmian's version):
 
-- articles: an article file as loaded (with its clean-up warnings): its
-  bytes and where it was read from; reused while its pictures' bytes hold;
-- flows: an article's set body (its lines of glyph runs): the article
-  file's bytes, the column measure, the body size and the fonts;
+- articles: the edition's article files as loaded (with their clean-up
+  warnings), one entry for all, each under its bytes and where it was read
+  from; reused while its pictures' bytes hold;
 - pages: a composed page (its layout tree, layout.json line, problems and
   the jumps it sends on): the edition's fields and list of pages, the
-  page's own slots in edition.yaml, the template, the fonts, its articles'
-  flows and pictures, the jumps arriving, and for page 1 (the masthead's
-  今日导读) every page's slots and every article;
+  page's own slots in edition.yaml, the template, the fonts, its articles
+  (their files' bytes) and pictures, the jumps arriving, and for page 1 (the
+  masthead's 今日导读) every page's slots and every article;
 - ops: a page's PDF operators: its layout.json line and the fonts;
 - reader: a page's compressed content stream in the reader edition: the
   same as its operators;
@@ -92,17 +91,6 @@ class BuildCache:
     def _path(self, kind: str, key: str, suffix: str) -> Path:
         return self.folder / kind / f"{key}{suffix}"
 
-    def has(self, kind: str, key: str, suffix: str = ".pickle") -> bool:
-        """Whether an entry exists (counted as a hit or a miss); read it later, or never."""
-        if self.folder is None:
-            return False
-        path = self._path(kind, key, suffix)
-        self.used.add(path)
-        count = self.kinds.setdefault(kind, [0, 0])
-        found = path.is_file()
-        count[0 if found else 1] += 1
-        return found
-
     def get_bytes(self, kind: str, key: str, suffix: str = ".bin") -> bytes | None:
         if self.folder is None:
             return None
@@ -139,13 +127,6 @@ class BuildCache:
         except Exception:  # a damaged entry is a miss
             self.kinds[kind][0] -= 1
             self.kinds[kind][1] += 1
-            return None
-
-    def load_object(self, kind: str, key: str):
-        """An entry `has` found, or None if it cannot be read after all (not counted again)."""
-        try:
-            return pickle.loads(self._path(kind, key, ".pickle").read_bytes())
-        except Exception:
             return None
 
     def put_object(self, kind: str, key: str, obj) -> None:

@@ -184,18 +184,17 @@ def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_cop
     pdfs = {rel: (first.out_dir / rel).read_bytes() for rel in ["mini.pdf", "print/01.pdf", "print/02.pdf"]}
     again = build_edition(folder, tmp_path / "inc")
     assert again.cache["misses"] == 0
-    assert {k: v["hits"] for k, v in again.cache["kinds"].items()} == {"articles": 3, "flows": 3, "pages": 2,
-                                                                       "ops": 2, "reader": 2, "print": 2}
+    assert {k: v["hits"] for k, v in again.cache["kinds"].items()} == {"articles": 1, "pages": 2, "ops": 2,
+                                                                       "reader": 2, "print": 2}
     assert all((again.out_dir / rel).read_bytes() == data for rel, data in pdfs.items())
-    # one article's body edited: only it is set again; page 1 is composed again (its
-    # masthead lists every article) but comes out the same, so only page 2 is drawn again
+    # one article's body edited: its page and page 1 (whose masthead lists every article)
+    # are composed again; page 1 comes out the same, so only page 2 is drawn again
     art = folder / "articles" / "c.md"
     assert any(s.article.id == "c" for s in first.edition.pages[1].slots)
     art.write_text(art.read_text(encoding="utf-8").replace("八个月", "九个月"), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
     # (pages composed now are drawn as they are composed: their operators are not looked up)
-    assert edited.cache["kinds"] == {"articles": {"hits": 2, "misses": 1},
-                                     "flows": {"hits": 2, "misses": 1}, "pages": {"hits": 0, "misses": 2},
+    assert edited.cache["kinds"] == {"articles": {"hits": 1, "misses": 0}, "pages": {"hits": 0, "misses": 2},
                                      "reader": {"hits": 1, "misses": 1}, "print": {"hits": 1, "misses": 1}}
     assert (edited.out_dir / "print" / "01.pdf").read_bytes() == pdfs["print/01.pdf"]
     clean = build_edition(folder, tmp_path / "clean", clean=True)

@@ -64,20 +64,24 @@ def content_top_row(tpl: PageTemplate, number: int) -> int:
 
 
 class _Flows:
-    """Article id -> its set body (BodyFlow). With a cache, a body set by an earlier build
-    is read only when a page that is composed again needs it: an incremental build that
-    reuses most pages reads few of them."""
+    """Article id -> its set body (BodyFlow), set the first time a page being composed
+    needs it: a page reused from the cache needs none. (Bodies are not cached by
+    themselves: pickling them cost a clean 64-page build 0.25 s, and setting again the
+    few articles of the pages an edit composes again takes milliseconds.)"""
 
-    def __init__(self, made: dict, cache=None, keys: dict | None = None, compute=None):
-        self._flows, self._cache, self._keys, self._compute = made, cache, keys or {}, compute
+    def __init__(self, articles: list[Article], tpl: PageTemplate, registry: FontRegistry, setter: Setter):
+        self._articles = {a.id: a for a in articles}
+        self._tpl, self._registry, self._setter = tpl, registry, setter
+        self._flows: dict[str, BodyFlow] = {}
+        self.seconds = 0.0          # spent setting bodies
 
     def __getitem__(self, article_id: str) -> BodyFlow:
         flow = self._flows.get(article_id)
         if flow is None:
-            flow = self._cache.load_object("flows", self._keys[article_id]) if self._cache else None
-            if flow is None:   # removed or damaged since it was found: set it again
-                flow = self._compute(article_id)
-                self._cache.put_object("flows", self._keys[article_id], flow)
+            t0 = time.perf_counter()
+            flow = body_flow(self._articles[article_id], self._tpl.column_width, self._tpl.body_size,
+                             self._registry, self._setter)
+            self.seconds += time.perf_counter() - t0
             self._flows[article_id] = flow
         return flow
 
@@ -95,30 +99,13 @@ class _Job:
 
 
 def _flow_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, cache) -> dict[str, str]:
+    """Article id -> the hash of what its set body depends on (file, measure, size, fonts)."""
     from ..cache import fonts_identity, key_of
     if cache is None:
         return {}
     fonts = fonts_identity(registry)
     return {a.id: key_of("flow", a.id, a.source.read_bytes(), tpl.column_width, tpl.body_size, fonts)
             for a in edition.articles}
-
-
-def _article_flows(job: _Job, articles: list[Article], setter: Setter, cache) -> _Flows:
-    """The bodies of `articles` set at the column measure: from the cache where the
-    article, the measure and the fonts are unchanged (read when first needed), else set
-    now."""
-    tpl, registry, keys = job.tpl, job.registry, job.flow_keys
-    todo = [a for a in articles if cache is None or not cache.has("flows", keys[a.id])]
-    made = {a.id: body_flow(a, tpl.column_width, tpl.body_size, registry, setter) for a in todo}
-    if cache is not None:
-        for a in todo:
-            cache.put_object("flows", keys[a.id], made[a.id])
-    by_id = {a.id: a for a in articles}
-
-    def compute(article_id: str) -> BodyFlow:
-        return body_flow(by_id[article_id], tpl.column_width, tpl.body_size, registry, setter)
-
-    return _Flows(made, cache, keys, compute)
 
 
 @dataclass
@@ -134,10 +121,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
     """Compose consecutive pages (no jump arrives from before them); returns them and the
     seconds spent setting article bodies."""
     edition, tpl = job.edition, job.tpl
-    t0 = time.perf_counter()
-    articles = list({s.article.id: s.article for p in pages for s in p.slots}.values())
-    flows = _article_flows(job, articles, setter, cache)
-    typeset_seconds = time.perf_counter() - t0
+    flows = _Flows(list(edition.articles), tpl, job.registry, setter)
     by_id = {a.id: a for a in edition.articles}
     pending = _Pending()
     out: list[_Composed] = []
@@ -170,7 +154,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
             out.append(_Composed(tree, line, page_problems, blocks, job.draw(tree) if job.draw else None))
         if progress:
             progress(page.number)
-    return out, typeset_seconds
+    return out, flows.seconds
 
 
 def compose_range_in_worker(state, span: tuple[int, int]):

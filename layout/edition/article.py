@@ -29,10 +29,16 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 class CachedArticles:
     """`load_article` with a memory: an article that loaded without errors is kept in the
     build cache under its file's bytes (and where it was read from, which messages
-    name), and reused while the pictures it shows still have the same bytes."""
+    name), and reused while the pictures it shows still have the same bytes. The
+    edition's articles are kept together in one entry (one file to read and write,
+    not one per article): `save()` writes it when something changed."""
 
-    def __init__(self, cache):
+    def __init__(self, cache, root: Path):
+        from ..cache import key_of
         self.cache = cache
+        self.key = key_of("articles", root)
+        self.known: dict = cache.get_object("articles", self.key) or {}
+        self.kept: dict = {}
 
     def __call__(self, file: Path, root: Path, problems: Problems) -> Article | None:
         from ..cache import key_of
@@ -41,19 +47,24 @@ class CachedArticles:
         except OSError:
             return load_article(file, root, problems)
         key = key_of("article", file, display_path(file), root, raw)
-        hit = self.cache.get_object("articles", key)
+        hit = self.known.get(key)
         if hit is not None:
             article, found, pictures = hit
             if all(_digest(path) == digest for path, digest in pictures):
                 problems.extend(found)
+                self.kept[key] = hit
                 return article
         found = Problems()
         article = load_article(file, root, found)
         problems.extend(found)
         if article is not None and not found.has_errors():
             pictures = [(b.path, _digest(b.path)) for b in article.body if isinstance(b, Image)]
-            self.cache.put_object("articles", key, (article, list(found), pictures))
+            self.kept[key] = (article, list(found), pictures)
         return article
+
+    def save(self) -> None:
+        if self.kept.keys() != self.known.keys():
+            self.cache.put_object("articles", self.key, self.kept)
 
 
 def _digest(path: Path) -> str | None:
