@@ -2,9 +2,13 @@
 
     python -m bench.synth PAGES OUT_DIR      # writes OUT_DIR/synth-PAGES/
 
-About 8,000 characters per page in 5–7 articles (kicker, headline, subhead,
+About 6,500 characters per page in 5–7 articles (kicker, headline, subhead,
 byline, section subheads), with realistic punctuation, digits and Latin words.
-Every page is placed automatically.
+Every page is placed automatically. (The speed issue asks for about 8,000: a
+9 pt broadsheet page of this grid — 6 columns × 17 characters × 102 lines,
+10,404 cells less masthead or folio, decks, subheads and paragraph ends — does
+not take that with automatic placement: budgets giving 7,500 characters a
+page left 7 of 16 pages overset, checked 2026-11-28.)
 """
 from __future__ import annotations
 
