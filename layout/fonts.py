@@ -43,7 +43,7 @@ def _cache_file(path: str, mtime_ns: int, size: int, index: int = 0) -> Path:
     import hashlib
     import os
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banmian" / "fonts"
-    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|2".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|3".encode()).hexdigest()[:32]
     return base / f"{key}.json"
 
 
@@ -79,7 +79,9 @@ def _decode_face(path: str, index: int = 0) -> tuple[str, dict, dict]:
         upm = font["head"].unitsPerEm
         hmtx = font["hmtx"].metrics
         psname = font["name"].getDebugName(6) or Path(path).stem
-        cmap = font.getBestCmap()
+        # Basic Multilingual Plane only: text is embedded as UTF-16 code units
+        # (render/fontembed.py), so a character beyond it counts as one no face has
+        cmap = {cp: g for cp, g in font.getBestCmap().items() if cp <= 0xFFFF}
         order = {name: i for i, name in enumerate(font.getGlyphOrder())}
         widths = {chr(cp): hmtx[g][0] / upm for cp, g in cmap.items()}
         gids = {chr(cp): order[g] for cp, g in cmap.items()}

@@ -10,7 +10,10 @@ stream. So the bytes of a text string are simply its UTF-16BE encoding:
   first use, so one edited article changed every later page's bytes);
 - one string per run, whatever its characters (no subset switches, which
   some extractors mishandle with Tc);
-- ToUnicode is the identity, written as 256 ranges (§9.10.3).
+- ToUnicode is the identity, written as 256 ranges (§9.10.3);
+- a character beyond the Basic Multilingual Plane would need two code
+  units: the registry offers none (fonts.py), so it is reported as a
+  character no face has.
 
 The font program is a subset cut from the raw `glyf`/`loca`/`hmtx` tables:
 the used glyphs (and the components of composite glyphs, whose references
@@ -34,10 +37,6 @@ from ..fonts import FontFace
 # needed for a CIDFontType2 with a CIDToGIDMap); OS/2 carries the embedding
 # permissions preflight tools look for.
 KEEP_TABLES = ("OS/2", "cvt ", "fpgm", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "prep")
-
-
-class EmbedError(Exception):
-    """A character cannot be embedded (outside the Basic Multilingual Plane)."""
 
 
 @dataclass
@@ -249,10 +248,6 @@ def embed(face: FontFace, chars: frozenset[str]) -> EmbeddedFont:
     """The embedded form of `face` for the characters `chars` (same input, same bytes)."""
     program = font_program(str(face.path), face.index)
     used = sorted(c for c in chars if c in face.gids)
-    wide = [c for c in used if ord(c) > 0xFFFF]
-    if wide:
-        raise EmbedError(f"{face.psname}: characters outside the Basic Multilingual Plane cannot be "
-                         f"embedded yet: {' '.join(f'U+{ord(c):X}' for c in wide)}")
     data, new_id = program.subset({face.gids[c] for c in used})
     scale = 1000 / program.units_per_em
     top = max((ord(c) for c in used), default=0)
