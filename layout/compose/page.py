@@ -93,18 +93,18 @@ class _Job:
     tpl: PageTemplate
     registry: FontRegistry
     allow_overset: bool
-    flow_keys: dict[str, str]     # article id -> hash of its body's inputs (with a cache)
+    article_keys: dict[str, str]  # article id -> hash of what its body depends on (with a cache)
     base: str                     # the key part every page shares (with a cache)
     draw: object = None           # page -> its drawing, made as soon as a page is composed
 
 
-def _flow_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, cache) -> dict[str, str]:
+def _article_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, cache) -> dict[str, str]:
     """Article id -> the hash of what its set body depends on (file, measure, size, fonts)."""
     from ..cache import fonts_identity, key_of
     if cache is None:
         return {}
     fonts = fonts_identity(registry)
-    return {a.id: key_of("flow", a.id, a.source.read_bytes(), tpl.column_width, tpl.body_size, fonts)
+    return {a.id: key_of("article", a.id, a.source.read_bytes(), tpl.column_width, tpl.body_size, fonts)
             for a in edition.articles}
 
 
@@ -127,7 +127,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
     out: list[_Composed] = []
     for page in pages:
         arriving = pending.pieces.pop(page.number, [])
-        key = _page_key(job.base, edition, page, arriving, job.flow_keys) if cache is not None else None
+        key = _page_key(job.base, edition, page, arriving, job.article_keys) if cache is not None else None
         hit = cache.get_object("pages", key) if key is not None else None
         if hit is not None:
             head, blocks, jumps, line, page_problems, outgoing = hit
@@ -210,12 +210,12 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     given, is applied to each page composed now, in the process that composed it (the
     renderer's page operators: a worker has the page's blocks at hand)."""
     base = _edition_key(edition, tpl, registry, allow_overset) if cache is not None else ""
-    job = _Job(edition, tpl, registry, allow_overset, _flow_keys(edition, tpl, registry, cache), base, draw)
+    job = _Job(edition, tpl, registry, allow_overset, _article_keys(edition, tpl, registry, cache), base, draw)
     setter = Setter(registry)
     done = []
 
-    def report(_number: int) -> None:
-        done.append(_number)
+    def report(number: int) -> None:
+        done.append(number)
         if progress:
             progress(len(done), len(edition.pages))
 
@@ -277,16 +277,16 @@ def _slots_key(page: Page) -> str:
     return repr([(s.article.id, s.rank, s.place, s.continue_on, s.continue_place, s.origin) for s in page.slots])
 
 
-def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], flow_keys: dict[str, str]) -> str:
+def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], article_keys: dict[str, str]) -> str:
     """A page's inputs beyond the edition's: its slots and articles (and their pictures),
     what arrives from earlier pages' jumps, and — for page 1, whose masthead lists the
     edition's headlines — every page's slots and every article."""
     from ..cache import key_of
     parts: list = [base, page.number, _slots_key(page)]
     for s in page.slots:
-        parts += [s.article.id, flow_keys[s.article.id]]
+        parts += [s.article.id, article_keys[s.article.id]]
     for pc in arriving:
-        parts += ["arriving", pc.article.id, flow_keys[pc.article.id], len(pc.flow), pc.continued_from,
+        parts += ["arriving", pc.article.id, article_keys[pc.article.id], len(pc.flow), pc.continued_from,
                   pc.place, pc.origin]
     for article in {s.article.id: s.article for s in page.slots}.values():
         for b in article.body:
@@ -294,7 +294,7 @@ def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], f
                 parts.append(b.path.read_bytes() if b.path.is_file() else "missing")
     if page.number == 1:
         parts += [_slots_key(p) for p in edition.pages]
-        parts += [flow_keys[a.id] for a in edition.articles]
+        parts += [article_keys[a.id] for a in edition.articles]
     return key_of(*parts)
 
 
