@@ -10,7 +10,7 @@ everything it depends on (and banmian's version):
   the jumps it sends on): the edition's fields and list of pages, the
   page's own slots in edition.yaml, the template, the fonts, its articles
   (their files' bytes) and pictures, the jumps arriving, and for page 1 (the
-  masthead's 今日导读) every page's slots and every article;
+  masthead's 今日导读) every page's slots and every article's front matter;
 - ops: a page's PDF operators: its layout.json line and the fonts;
 - reader: a page's compressed content stream in the reader edition: the
   same as its operators;

@@ -160,7 +160,7 @@ def test_two_jobs_cut_the_pages_only_where_no_jump_crosses_and_change_nothing(ed
     art.write_text(art.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
     again = build_edition(folder, tmp_path / "j2", jobs=2)
     clean = build_edition(folder, tmp_path / "clean", jobs=1, clean=True)
-    assert again.cache["kinds"]["pages"] == {"hits": 2, "misses": 2}   # pages 1 (masthead) and 4
+    assert again.cache["kinds"]["pages"] == {"hits": 3, "misses": 1}   # page 4 only
     for rel in rels:
         assert (again.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
     assert {p.name for p in (tmp_path / "j2" / "qinghe-ribao" / ".cache" / "pages").iterdir()} \
@@ -187,21 +187,34 @@ def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_cop
     assert {k: v["hits"] for k, v in again.cache["kinds"].items()} == {"articles": 1, "pages": 2, "ops": 2,
                                                                        "reader": 2, "print": 2}
     assert all((again.out_dir / rel).read_bytes() == data for rel, data in pdfs.items())
-    # one article's body edited: its page and page 1 (whose masthead lists every article)
-    # are composed again; page 1 comes out the same, so only page 2 is drawn again
+    # one article's body edited: only its page is composed and drawn again
     art = folder / "articles" / "c.md"
     assert any(s.article.id == "c" for s in first.edition.pages[1].slots)
     art.write_text(art.read_text(encoding="utf-8").replace("八个月", "九个月"), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
-    # (pages composed now are drawn as they are composed: their operators are not looked up)
-    assert edited.cache["kinds"] == {"articles": {"hits": 1, "misses": 0}, "pages": {"hits": 0, "misses": 2},
-                                     "reader": {"hits": 1, "misses": 1}, "print": {"hits": 1, "misses": 1}}
+    # (a page composed now is drawn as it is composed: its operators are not looked up)
+    assert edited.cache["kinds"] == {"articles": {"hits": 1, "misses": 0}, "pages": {"hits": 1, "misses": 1},
+                                     "ops": {"hits": 1, "misses": 0}, "reader": {"hits": 1, "misses": 1},
+                                     "print": {"hits": 1, "misses": 1}}
     assert (edited.out_dir / "print" / "01.pdf").read_bytes() == pdfs["print/01.pdf"]
     clean = build_edition(folder, tmp_path / "clean", clean=True)
     for rel in ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:
         assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
     assert layout_json(edited.tree) == layout_json(clean.tree)
     assert [str(p) for p in edited.problems] == [str(p) for p in clean.problems]
+
+
+def test_a_new_headline_on_page_two_composes_page_one_again_for_its_masthead(edition_copy, tmp_path):
+    folder = edition_copy(SAMPLE)
+    build_edition(folder, tmp_path / "inc")
+    art = folder / "articles" / "rural.md"       # the first story of page 2: named in 今日导读
+    art.write_text(art.read_text(encoding="utf-8").replace("田间地头用上", "田间地头用起"), encoding="utf-8")
+    edited = build_edition(folder, tmp_path / "inc")
+    assert edited.cache["kinds"]["pages"] == {"hits": 2, "misses": 2}
+    assert "田间地头用起" in edited.page_lines[1]          # the ear on page 1
+    clean = build_edition(folder, tmp_path / "clean", clean=True)
+    for rel in ["qinghe-ribao.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:
+        assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
 
 
 def test_moving_an_article_on_one_page_composes_that_page_and_page_one_again(edition_copy, tmp_path):

@@ -280,7 +280,7 @@ def _slots_key(page: Page) -> str:
 def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], article_keys: dict[str, str]) -> str:
     """A page's inputs beyond the edition's: its slots and articles (and their pictures),
     what arrives from earlier pages' jumps, and — for page 1, whose masthead lists the
-    edition's headlines — every page's slots and every article."""
+    edition's headlines — every page's slots and every article's front matter."""
     from ..cache import key_of
     parts: list = [base, page.number, _slots_key(page)]
     for s in page.slots:
@@ -293,8 +293,11 @@ def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], a
             if isinstance(b, Image):
                 parts.append(b.path.read_bytes() if b.path.is_file() else "missing")
     if page.number == 1:
+        # the masthead's ear (今日导读) names other pages' stories: page 1 depends on every
+        # page's slots and every article's front matter — not on their bodies
         parts += [_slots_key(p) for p in edition.pages]
-        parts += [article_keys[a.id] for a in edition.articles]
+        parts += [repr((a.id, a.kicker, a.headline, a.subhead, a.byline, a.dateline, a.short_headline))
+                  for a in edition.articles]
     return key_of(*parts)
 
 
