@@ -258,3 +258,12 @@ def test_a_page_is_drawn_the_same_whatever_the_other_pages_use(edition_copy, tmp
     assert content(ra.pages[0]) != content(rb.pages[0])
     for i in (2, 3):
         assert content(ra.pages[i]) == content(rb.pages[i])
+
+
+def test_font_tables_are_found_as_fonttools_finds_them(registry):
+    from fontTools.ttLib import TTFont
+
+    from layout.render.fontembed import KEEP_TABLES, _raw_tables
+    for face in registry.faces.values():
+        reader = TTFont(face.path, lazy=True, fontNumber=face.index).reader
+        assert _raw_tables(str(face.path), face.index) == {t: reader[t] for t in KEEP_TABLES if t in reader}
