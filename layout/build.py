@@ -203,6 +203,22 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     return result
 
 
+@dataclass
+class KeptFonts:
+    """The reader edition's embedded fonts in the build cache, by face and characters."""
+    cache: object
+    fonts: str                  # fonts_identity
+
+    def _key(self, face, chars) -> str:
+        return key_of("font", face.psname, self.fonts, "".join(sorted(chars)))
+
+    def get(self, face, chars):
+        return self.cache.get_object("fonts", self._key(face, chars))
+
+    def put(self, face, chars, embedded) -> None:
+        self.cache.put_object("fonts", self._key(face, chars), embedded)
+
+
 def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: dict[int, str], pool,
           cache) -> tuple[bytes, dict[int, bytes]]:
     """The reader edition and every print page, reusing what the cache holds.
@@ -239,7 +255,8 @@ def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: di
     todo = [p.number for p in tree.pages if p.number not in prints]
 
     def reader() -> bytes:
-        return reader_pdf(tree, registry, opts, content_hash, ops, streams)   # fills in ops, streams
+        kept = KeptFonts(cache, fonts)
+        return reader_pdf(tree, registry, opts, content_hash, ops, streams, kept)   # fills in ops, streams
 
     state = (tree, registry, opts, page_keys, ops)
     if pool.parallel and todo:

@@ -14,6 +14,8 @@ everything it depends on (and banmian's version):
 - ops: a page's PDF operators: its layout.json line and the fonts;
 - reader: a page's compressed content stream in the reader edition: the
   same as its operators;
+- fonts: the reader edition's embedded fonts: the face and the characters
+  drawn with it;
 - print: a print page's PDF: its layout.json line, the render options and
   the fonts.
 

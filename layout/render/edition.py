@@ -31,7 +31,7 @@ def _dest(article: str, part: int) -> str:
 
 
 def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str,
-               ops: dict | None = None, streams: dict | None = None) -> bytes:
+               ops: dict | None = None, streams: dict | None = None, fonts=None) -> bytes:
     """The reader edition; `ops` (page number -> PageOps) and `streams` (page number ->
     compressed content stream) are reused where given and filled in."""
     opts = replace(opts, mode="reader")
@@ -57,7 +57,7 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
                 c.linkAbsolute("", target, rect, thickness=0)
 
     data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page), ops=ops,
-                  streams=streams)
+                  streams=streams, fonts=fonts)
     return linearize(data)
 
 

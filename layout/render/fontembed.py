@@ -235,12 +235,20 @@ class FontUse:
             used = self.chars[psname] = set()
         used.update(text)
 
-    def embedded(self) -> list[EmbeddedFont]:
+    def embedded(self, kept=None) -> list[EmbeddedFont]:
+        """The faces drawn with, embedded; `kept` (get/put by face and characters) keeps
+        them between builds: the reader edition's fonts change only with its characters."""
         out = []
         for face in self.faces:
             chars = self.chars.get(face.psname)
             if chars:
-                out.append(embed(face, frozenset(chars)))
+                chars = frozenset(chars)
+                ef = kept.get(face, chars) if kept is not None else None
+                if ef is None:
+                    ef = embed(face, chars)
+                    if kept is not None:
+                        kept.put(face, chars, ef)
+                out.append(ef)
         return out
 
 

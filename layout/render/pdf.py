@@ -228,13 +228,13 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
     return stream
 
 
-def add_fonts(c: Canvas) -> None:
+def add_fonts(c: Canvas, kept=None) -> None:
     """Embed the faces the document drew with into reportlab's shared font dictionary
     (every page's /Resources /Font points at it): Type0 → CIDFontType2 → descriptor
     and program, with the identity ToUnicode map (PDF 32000-1 §9.7, §9.10)."""
     doc = c._doc
     fonts: FontUse = c._banmian_fonts
-    embedded = fonts.embedded()
+    embedded = fonts.embedded(kept)
     names = font_names(fonts.faces)
     if not embedded:
         return
@@ -326,10 +326,10 @@ def _crop_marks(page: PageTree, off: float) -> str:
 
 def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opts: RenderOptions,
            content_hash: str, on_page=None, ops: dict[int, PageOps] | None = None,
-           streams: dict[int, bytes] | None = None) -> bytes:
+           streams: dict[int, bytes] | None = None, fonts=None) -> bytes:
     """Draw `pages` into one document. `ops` holds operators already made and `streams`
     compressed content streams already made, by page number; what is made here is
-    added to both."""
+    added to both. `fonts` keeps embedded fonts between builds (see FontUse.embedded)."""
     buffer = io.BytesIO()
     c = new_canvas(buffer, tree, registry, opts, content_hash)
     images: dict = {}
@@ -341,6 +341,6 @@ def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opt
         if page.number not in ops:
             ops[page.number] = page_ops(page, registry)
         streams[page.number] = draw_page(c, page, ops[page.number], opts, images, streams.get(page.number))
-    add_fonts(c)
+    add_fonts(c, fonts)
     c.save()
     return buffer.getvalue()
