@@ -34,6 +34,13 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def same_as_a_clean_build(folder, result, tmp_path, rels) -> None:
+    """Every output `rels` of `result` has the very bytes a clean build of `folder` writes."""
+    clean = build_edition(folder, tmp_path / "clean", clean=True)
+    for rel in rels:
+        assert (result.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+
+
 def test_the_sample_builds_into_one_edition_pdf_with_every_page(sample_build):
     out = sample_build.out_dir
     assert out.name == "qinghe-ribao"
@@ -214,9 +221,8 @@ def test_a_new_headline_on_page_two_composes_page_one_again_for_its_masthead(edi
     edited = build_edition(folder, tmp_path / "inc")
     assert edited.cache["kinds"]["pages"] == {"hits": 2, "misses": 2}
     assert "田间地头用起" in edited.page_lines[1]          # the ear on page 1
-    clean = build_edition(folder, tmp_path / "clean", clean=True)
-    for rel in ["qinghe-ribao.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:
-        assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+    same_as_a_clean_build(folder, edited, tmp_path, ["qinghe-ribao.pdf", "layout.json", "print/01.pdf",
+                                                     "print/02.pdf"])
 
 
 def test_moving_an_article_on_one_page_composes_that_page_and_page_one_again(edition_copy, tmp_path):
@@ -229,9 +235,8 @@ def test_moving_an_article_on_one_page_composes_that_page_and_page_one_again(edi
     yaml_file.write_text(text.replace(opera, opera.replace("major", "normal")), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
     assert edited.cache["kinds"]["pages"] == {"hits": 2, "misses": 2}   # pages 1 (masthead) and 4
-    clean = build_edition(folder, tmp_path / "clean", clean=True)
-    for rel in ["qinghe-ribao.pdf", "layout.json", "print/04.pdf", "report.json"]:
-        assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+    same_as_a_clean_build(folder, edited, tmp_path, ["qinghe-ribao.pdf", "layout.json", "print/04.pdf",
+                                                     "report.json"])
 
 
 def test_a_jump_continuation_is_rebuilt_when_the_article_that_jumps_changes(edition_copy, tmp_path):
@@ -240,10 +245,8 @@ def test_a_jump_continuation_is_rebuilt_when_the_article_that_jumps_changes(edit
     art = folder / "articles" / "railway.md"      # page 1, continued on page 2
     art.write_text(art.read_text(encoding="utf-8").replace("。", "，再说一句。", 3), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
-    clean = build_edition(folder, tmp_path / "clean", clean=True)
     assert edited.cache["kinds"]["pages"]["misses"] >= 2
-    for rel in ["qinghe-ribao.pdf", "layout.json", "print/02.pdf"]:
-        assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+    same_as_a_clean_build(folder, edited, tmp_path, ["qinghe-ribao.pdf", "layout.json", "print/02.pdf"])
 
 
 def test_a_template_too_small_for_a_page_is_a_clear_error(edition_copy, tmp_path):
