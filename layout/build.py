@@ -231,8 +231,10 @@ def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: di
     tree, registry = result.tree, result.registry
     t0 = time.perf_counter()
     fonts = fonts_identity(registry)
-    options = json.dumps({k: v for k, v in dataclasses.asdict(opts).items() if k != "edition_root"},
-                         sort_keys=True, default=str)
+    options = {k: v for k, v in dataclasses.asdict(opts).items() if k != "edition_root"}
+    if opts.icc:   # the profile by its hash: it may be megabytes, hashed once per page below
+        options["icc"] = hashlib.sha256(opts.icc).hexdigest()
+    options = json.dumps(options, sort_keys=True, default=str)
     page_keys = {n: hashlib.sha256(f"print\0{line}\0{options}".encode()).hexdigest() for n, line in lines.items()}
     ops_keys = {n: key_of("ops", line, fonts) for n, line in lines.items()}
     ops, streams = {}, {}
