@@ -9,7 +9,6 @@ and `（上接第N版）` instead of the deck.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -281,7 +280,7 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
         photo_rows = image_rows - len(caption) - 1
         rel = img.path.relative_to(edition_root) if edition_root else img.path
         blocks.append(Block("image", Box(x0, itop, iw, photo_rows * tpl.line_pitch), article.id,
-                            image=str(rel), image_sha256=hashlib.sha256(img.path.read_bytes()).hexdigest()))
+                            image=str(rel), image_sha256=img.sha256))
         first_row = rect.row + deck_rows + photo_rows
         cap_lines = [(sl, x0, tpl.baseline(first_row + i)) for i, sl in enumerate(caption)]
         missing.extend(c for sl in caption for c in sl.missing)

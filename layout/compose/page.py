@@ -99,12 +99,12 @@ class _Job:
 
 
 def _article_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, cache) -> dict[str, str]:
-    """Article id -> the hash of what its set body depends on (file, measure, size, fonts)."""
+    """Article id -> the hash of what its set body depends on (text, measure, size, fonts)."""
     from ..cache import fonts_identity, key_of
     if cache is None:
         return {}
     fonts = fonts_identity(registry)
-    return {a.id: key_of("article", a.id, a.source.read_bytes(), tpl.column_width, tpl.body_size, fonts)
+    return {a.id: key_of("article", a.id, a.digest, tpl.column_width, tpl.body_size, fonts)
             for a in edition.articles}
 
 
@@ -147,7 +147,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                 # what this page sends on: continuations of its jumps, with the article by id
                 outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
                             for pc in v[before.get(n, 0):]]
-                jumps = tuple(b for b in tree.blocks if b.kind == "jump")
+                jumps = jump_blocks(tree)
                 blocks = pickle.dumps(tree.blocks, protocol=pickle.HIGHEST_PROTOCOL)
                 cache.put_object("pages", key, (replace(tree, blocks=()), blocks, jumps, line, page_problems,
                                                 outgoing))
@@ -289,9 +289,7 @@ def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], a
         parts += ["arriving", pc.article.id, article_keys[pc.article.id], len(pc.flow), pc.continued_from,
                   pc.place, pc.origin]
     for article in {s.article.id: s.article for s in page.slots}.values():
-        for b in article.body:
-            if isinstance(b, Image):
-                parts.append(b.path.read_bytes() if b.path.is_file() else "missing")
+        parts += [b.sha256 for b in article.body if isinstance(b, Image)]
     if page.number == 1:
         # the masthead's ear (今日导读) names other pages' stories: page 1 depends on every
         # page's slots and every article's front matter — not on their bodies

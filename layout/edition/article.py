@@ -7,6 +7,7 @@ decompression-bomb limit), `**bold**` spans. Copy is cleaned as it is read
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from pathlib import Path
@@ -58,7 +59,7 @@ class CachedArticles:
         article = load_article(file, root, found)
         problems.extend(found)
         if article is not None and not found.has_errors():
-            pictures = [(b.path, _digest(b.path)) for b in article.body if isinstance(b, Image)]
+            pictures = [(b.path, b.sha256) for b in article.body if isinstance(b, Image)]
             self.kept[key] = (article, list(found), pictures)
         return article
 
@@ -68,7 +69,6 @@ class CachedArticles:
 
 
 def _digest(path: Path) -> str | None:
-    import hashlib
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -114,7 +114,7 @@ def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
         byline=clean("byline"), dateline=clean("dateline"), short_headline=clean("short_headline"),
         vertical_headline=bool(src.get(front, "vertical_headline", (), bool, default=False)),
         frame=bool(src.get(front, "frame", (), bool, default=False)),
-        punctuation=punctuation, body=tuple(body))
+        punctuation=punctuation, body=tuple(body), digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
     if any(counts.values()):
         problems.warning("copy-cleanup", f"copy clean-up: {cleanup.describe(counts)}",
                          file=display_path(file), article=article.id)
@@ -147,7 +147,7 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
                 size = _image_size(path, m.group("path"), problems, where)
                 if size is not None:
                     blocks.append(Image(path, cleanup.clean_text(m.group("caption").strip(), counts), chunk_line,
-                                        size[0], size[1]))
+                                        size[0], size[1], _digest(path) or ""))
         else:
             para = _paragraph(chunk, chunk_line, counts)
             if para.text.strip():

@@ -47,6 +47,7 @@ class Image:
     line: int = 0
     width_px: int = 0
     height_px: int = 0
+    sha256: str = ""         # of the file's bytes, taken when it was checked
 
 
 Block = Paragraph | Subhead | Image
@@ -66,6 +67,7 @@ class Article:
     frame: bool = False
     punctuation: str = "quanjiao"
     body: tuple[Block, ...] = ()
+    digest: str = ""         # sha256 of the file's text as read: what cache keys name the article by
 
     @property
     def characters(self) -> int:
