@@ -235,8 +235,9 @@ def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: di
     if opts.icc:   # the profile by its hash: it may be megabytes, hashed once per page below
         options["icc"] = hashlib.sha256(opts.icc).hexdigest()
     options = json.dumps(options, sort_keys=True, default=str)
-    page_keys = {n: hashlib.sha256(f"print\0{line}\0{options}".encode()).hexdigest() for n, line in lines.items()}
-    ops_keys = {n: key_of("ops", line, fonts) for n, line in lines.items()}
+    digests = {n: hashlib.sha256(line.encode()).hexdigest() for n, line in lines.items()}   # each line once
+    page_keys = {n: hashlib.sha256(f"print\0{d}\0{options}".encode()).hexdigest() for n, d in digests.items()}
+    ops_keys = {n: key_of("ops", d, fonts) for n, d in digests.items()}
     ops, streams = {}, {}
     prints: dict[int, bytes] = {}
     cached_ops = set()
