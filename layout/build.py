@@ -192,8 +192,7 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with Pool(jobs) as pool:
-            result = _build(folder, out, allow_overset, progress, pool, cache)
+        result = _build(folder, out, allow_overset, progress, Pool(jobs), cache)
     finally:
         if collecting:
             gc.enable()

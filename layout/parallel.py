@@ -55,12 +55,6 @@ class Pool:
             first = here()
             return first, [f.result() for f in futures]
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
-
 
 def split(items: list, parts: int, weight=len) -> list[list]:
     """`items` cut into at most `parts` consecutive chunks of about equal weight."""

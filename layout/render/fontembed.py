@@ -257,7 +257,7 @@ class EmbeddedFont:
     """Everything a PDF writer needs for one face: names, numbers and finished (Flate) streams."""
     psname: str
     base_font: str               # subset tag + PostScript name
-    widths: list                 # the W array: [cid [w] cid [w] …]
+    widths: tuple                # (cid, width in 1/1000 em) of every glyph not 1 em wide
     font_file: bytes             # FlateDecode-compressed TrueType program
     font_file_length: int        # Length1: its uncompressed size
     cid_to_gid: bytes            # FlateDecode-compressed CIDToGIDMap
@@ -276,17 +276,17 @@ def embed(face: FontFace, chars: frozenset[str]) -> EmbeddedFont:
     scale = 1000 / program.units_per_em
     top = max((ord(c) for c in used), default=0)
     cid_to_gid = bytearray(2 * (top + 1))
-    widths: list = []
+    widths = []
     for c in used:
         cid, gid = ord(c), new_id[face.gids[c]]
         struct.pack_into(">H", cid_to_gid, 2 * cid, gid)
         w = face.widths[c] * 1000
         if w != 1000:
-            widths += [cid, [round(w, 3)]]
+            widths.append((cid, round(w, 3)))
     tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(
         (face.psname + "".join(used)).encode("utf-8")).digest()[:6])
     return EmbeddedFont(
-        psname=face.psname, base_font=f"{tag}+{face.psname}", widths=widths,
+        psname=face.psname, base_font=f"{tag}+{face.psname}", widths=tuple(widths),
         font_file=zlib.compress(data), font_file_length=len(data),
         cid_to_gid=zlib.compress(bytes(cid_to_gid)),
         bbox=tuple(round(v * scale) for v in program.bbox), ascent=round(program.ascent * scale),

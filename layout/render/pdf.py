@@ -268,11 +268,9 @@ def _flate_stream(entries: dict, compressed: bytes) -> PDFStream:
     return stream
 
 
-def _w_array(widths: list) -> str:
-    parts = []
-    for i in range(0, len(widths), 2):
-        parts.append(f"{widths[i]} [{widths[i + 1][0]:g}]")
-    return "[" + " ".join(parts) + "]"
+def _w_array(widths: tuple) -> str:
+    """The W array (PDF 32000-1 §9.7.4.3): `cid [w]` for each glyph not DW wide."""
+    return "[" + " ".join(f"{cid} [{w:g}]" for cid, w in widths) + "]"
 
 
 def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, top: float,
