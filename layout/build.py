@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -183,8 +182,8 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     from .parallel import Pool
     folder, out = Path(folder), Path(out)
     cache = BuildCache(out / folder.resolve().name / ".cache")
-    if clean and cache.folder.is_dir():
-        shutil.rmtree(cache.folder)
+    if clean:
+        cache.clear()
     # A build makes millions of small objects (lines, runs) that live until it ends and
     # form no cycles: the cyclic collector would walk them again and again for nothing
     # (10 % of a 64-page build, measured; one collection afterwards finds ~8,000
@@ -196,6 +195,8 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     finally:
         if collecting:
             gc.enable()
+    if cache.refused:
+        result.problems.warning("cache", cache.refused)
     if result.ok:
         cache.prune()
     result.cache = cache.stats()

@@ -22,22 +22,33 @@ everything it depends on (and banmian's version):
 Every key also holds banmian's version and its source files' sizes and dates.
 
 A reused result is the very bytes a clean build would make, so the output
-stays byte-identical. Entries not used by a build are removed after it. The
-cache holds pickles that banmian itself wrote into the build's own output
-folder; delete the folder (or build with --clean) to start afresh.
+stays byte-identical. Entries not used by a build are removed after it.
+
+Nothing read back is trusted: the cache lives in OUT, which anyone may copy,
+share or edit. Each entry file starts with a header naming the format
+version, its kind, its key, the payload's length and an HMAC-SHA256 of
+all that and the payload under a key kept outside OUT (`secret()`: in the
+user's cache folder). A damaged, truncated, renamed, foreign or forged entry
+fails that check and is a miss: the result is made again, never read.
+Objects are kept in `codec`'s JSON, which can build only banmian's own data
+classes — never pickle, which can run code. Pruning never follows a
+symbolic link and removes only files whose names banmian writes.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
 import hashlib
+import hmac
 import os
-import pickle
+import re
+import secrets
+import stat
 from pathlib import Path
 
 from . import __version__
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2   # 2: framed entries, codec JSON instead of pickle
 
 
 def fonts_identity(registry) -> str:
@@ -82,76 +93,232 @@ def key_of(*parts) -> str:
     return h.hexdigest()
 
 
+
+@functools.lru_cache(maxsize=1)
+def secret() -> bytes:
+    """The key that signs this user's cache entries, kept outside every OUT folder (in
+    the user's cache folder, readable by the user alone). Where it cannot be kept, a
+    key for this process only: entries then never outlive it — slower, never unsafe."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banmian"
+    path = base / "cache-key"
+    try:
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        tmp = base / f".cache-key.{secrets.token_hex(8)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+        try:
+            os.link(tmp, path)          # first writer wins; a damaged key file is replaced
+        except FileExistsError:
+            data = path.read_bytes()
+            if len(data) != 32:
+                os.replace(tmp, path)
+                return key
+            key = data
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    except OSError:
+        pass
+    return key
+
+
+MAX_ENTRY_BYTES = 512 * 1024 * 1024     # no entry banmian writes comes near this
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}(\.[a-z]+)?(\.[0-9a-f]{16}\.tmp)?")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _header(kind: str, key: str, payload: bytes) -> bytes:
+    head = f"banmian-cache {CACHE_FORMAT} {kind} {key} {len(payload)}".encode("ascii")
+    mac = hmac.new(secret(), head + b"\n" + payload, hashlib.sha256).hexdigest()
+    return head + b" " + mac.encode("ascii") + b"\n"
+
+
+def unframe(data: bytes, kind: str, key: str) -> bytes | None:
+    """The payload of an entry file, or None when the file is not the entry banmian
+    wrote for this kind and key with this user's secret."""
+    end = data.find(b"\n", 0, 300)
+    if end < 0:
+        return None
+    head, _, mac = data[:end].rpartition(b" ")
+    payload = data[end + 1:]
+    expected = f"banmian-cache {CACHE_FORMAT} {kind} {key} {len(payload)}".encode("ascii")
+    if head != expected:
+        return None
+    good = hmac.new(secret(), head + b"\n" + payload, hashlib.sha256).hexdigest().encode("ascii")
+    return payload if hmac.compare_digest(mac, good) else None
+
+
 class BuildCache:
-    """One build's view of the cache folder: get, put, and forget what was not used."""
+    """One build's view of the cache folder: get, put, and forget what was not used.
+
+    The folder and its kind folders must be real folders: a symbolic link there (which
+    would send reads, writes and deletions outside OUT) turns the cache off for the
+    build (`refused` says why)."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
+        self.refused = ""
         self.used: set[Path] = set()
         self.kinds: dict[str, list[int]] = {}   # kind -> [hits, misses]
+        self.rejected = 0                        # entries present but failing their check
+        self._dirs: dict[str, Path | None] = {}
+        if folder is not None and not self._real_dir(folder, create=False):
+            self.refused = f"{folder} is not a plain folder (a symbolic link?): the build cache is not used"
+            self.folder = None
 
-    def _path(self, kind: str, key: str, suffix: str) -> Path:
-        return self.folder / kind / f"{key}{suffix}"
+    @staticmethod
+    def _real_dir(path: Path, create: bool) -> bool:
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            if not create:
+                return True
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+                st = os.lstat(path)
+            except OSError:
+                return False
+        except OSError:
+            return False
+        return stat.S_ISDIR(st.st_mode)
+
+    def _dir(self, kind: str, create: bool) -> Path | None:
+        if self.folder is None:
+            return None
+        if kind not in self._dirs or (create and self._dirs[kind] is None):
+            d = self.folder / kind
+            ok = self._real_dir(self.folder, create) and self._real_dir(d, create)
+            self._dirs[kind] = d if ok and (create or d.is_dir()) else None
+        return self._dirs[kind]
 
     def get_bytes(self, kind: str, key: str, suffix: str = ".bin") -> bytes | None:
         if self.folder is None:
             return None
-        path = self._path(kind, key, suffix)
-        self.used.add(path)
         count = self.kinds.setdefault(kind, [0, 0])
-        try:
-            data = path.read_bytes()
-        except OSError:
+        d = self._dir(kind, create=False)
+        path = self.folder / kind / f"{key}{suffix}"
+        self.used.add(path)
+        data = None
+        if d is not None:
+            try:
+                fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+                with os.fdopen(fd, "rb") as f:
+                    if stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                        data = f.read(MAX_ENTRY_BYTES + 1)
+            except OSError:
+                data = None
+        payload = unframe(data, kind, key) if data is not None and len(data) <= MAX_ENTRY_BYTES else None
+        if payload is None:
+            if data is not None:
+                self.rejected += 1
             count[1] += 1
             return None
         count[0] += 1
-        return data
+        return payload
 
     def put_bytes(self, kind: str, key: str, data: bytes, suffix: str = ".bin") -> None:
         if self.folder is None:
             return
-        path = self._path(kind, key, suffix)
+        path = self.folder / kind / f"{key}{suffix}"
         self.used.add(path)
+        d = self._dir(kind, create=True)
+        if d is None:
+            return
+        tmp = d / f"{key}{suffix}.{secrets.token_hex(8)}.tmp"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as f:
+                f.write(_header(kind, key, data))
+                f.write(data)
+            os.replace(tmp, path)      # replaces a link itself, never what it points to
         except OSError:
-            pass  # a cache that cannot be written only costs time
+            with contextlib.suppress(OSError):
+                tmp.unlink()           # a cache that cannot be written only costs time
 
     def get_object(self, kind: str, key: str):
-        data = self.get_bytes(kind, key, ".pickle")
+        from .codec import CodecError, decode
+        register_types()
+        data = self.get_bytes(kind, key, ".json")
         if data is None:
             return None
         try:
-            return pickle.loads(data)
-        except Exception:  # a damaged entry is a miss
+            return decode(data)
+        except CodecError:   # signed by us yet unreadable: written by another banmian
             self.kinds[kind][0] -= 1
             self.kinds[kind][1] += 1
+            self.rejected += 1
             return None
 
     def put_object(self, kind: str, key: str, obj) -> None:
-        self.put_bytes(kind, key, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), ".pickle")
+        from .codec import encode
+        register_types()
+        self.put_bytes(kind, key, encode(obj), ".json")
 
-    def merge(self, used: set[Path], kinds: dict[str, list[int]]) -> None:
+    def merge(self, used: set[Path], kinds: dict[str, list[int]], rejected: int = 0) -> None:
         """Take in what a worker process used of the same cache folder."""
         self.used |= used
+        self.rejected += rejected
         for kind, (hits, misses) in kinds.items():
             count = self.kinds.setdefault(kind, [0, 0])
             count[0] += hits
             count[1] += misses
 
-    def prune(self) -> None:
-        """Remove entries this build did not use, so the cache never outgrows one edition."""
-        if self.folder is None or not self.folder.is_dir():
-            return
-        for path in self.folder.rglob("*"):
-            if path.is_file() and path not in self.used:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+    def prune(self, keep: set[Path] | None = None) -> int:
+        """Remove the entries this build did not use (all of them with `keep` empty), so the
+        cache never outgrows one edition; returns how many. Only files named as banmian
+        names entries, directly inside a kind folder that is a real folder, are removed:
+        no link is followed, nothing else is touched."""
+        keep = self.used if keep is None else keep
+        if self.folder is None or not self.folder.is_dir() or self.folder.is_symlink():
+            return 0
+        removed = 0
+        with os.scandir(self.folder) as kinds:
+            for kind in kinds:
+                if not kind.is_dir(follow_symlinks=False):
+                    continue
+                with os.scandir(kind.path) as entries:
+                    for entry in entries:
+                        path = Path(entry.path)
+                        if (_ENTRY_NAME.fullmatch(entry.name) and path not in keep
+                                and not entry.is_dir(follow_symlinks=False)):
+                            with contextlib.suppress(OSError):
+                                os.unlink(path)
+                                removed += 1
+        return removed
+
+    def clear(self) -> int:
+        """Empty the cache (--clean) the way `prune` removes entries."""
+        return self.prune(keep=set())
 
     def stats(self) -> dict:
-        """Hits and misses in all, and by kind (flows, pages, ops, print)."""
+        """Hits and misses in all, and by kind (articles, pages, ops, print …), and entries rejected."""
         return {"hits": sum(h for h, _ in self.kinds.values()), "misses": sum(m for _, m in self.kinds.values()),
+                "rejected": self.rejected,
                 "kinds": {k: {"hits": h, "misses": m} for k, (h, m) in sorted(self.kinds.items())}}
+
+
+@functools.lru_cache(maxsize=1)
+def register_types() -> None:
+    """The data classes a cache entry may hold (codec builds no others)."""
+    from . import codec
+    from .compose.body import FlowLine
+    from .compose.display import SetLine
+    from .compose.page import _Piece
+    from .edition.model import Article, Image, Origin, Paragraph, Placement, Span, Subhead
+    from .problems import Problem, Problems, Severity
+    from .render.fontembed import EmbeddedFont
+    from .render.pdf import PageOps
+    from .text.paragraph import Run, TypesetLine
+    from .tree import ArticleEntry, Block, Box, Grid, PageTree, Rule, TextLine
+    codec.register(Article, Image, Origin, Paragraph, Placement, Span, Subhead, Problem, Problems, Severity,
+                   EmbeddedFont,
+                   PageOps, Run, TypesetLine, SetLine, FlowLine, _Piece, ArticleEntry, Block, Box, Grid, PageTree,
+                   Rule, TextLine)

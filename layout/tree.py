@@ -15,7 +15,6 @@ EditionTree the edition: paper, date, pages
 from __future__ import annotations
 
 import json
-import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -194,7 +193,7 @@ def page_line(page: PageTree) -> str:
 
 
 class StoredBlocks(Sequence):
-    """A page's blocks as the incremental cache keeps them: unpickled when first used.
+    """A page's blocks as the incremental cache keeps them (codec JSON): decoded when first used.
     A build that reuses a page's drawing never touches them — the reader's links need
     only the page's jump blocks, kept apart in `jumps`."""
 
@@ -205,7 +204,10 @@ class StoredBlocks(Sequence):
 
     def _load(self) -> tuple[Block, ...]:
         if self._data is not None:
-            self._blocks = pickle.loads(self._data)
+            from .cache import register_types
+            from .codec import decode
+            register_types()
+            self._blocks = decode(self._data)
             self._data = None
         return self._blocks
 

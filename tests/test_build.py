@@ -191,7 +191,7 @@ def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_cop
     pdfs = {rel: (first.out_dir / rel).read_bytes() for rel in ["mini.pdf", "print/01.pdf", "print/02.pdf"]}
     again = build_edition(folder, tmp_path / "inc")
     assert again.cache["misses"] == 0
-    assert {k: v["hits"] for k, v in again.cache["kinds"].items()} == {"articles": 1, "pages": 2, "ops": 2,
+    assert {k: v["hits"] for k, v in again.cache["kinds"].items()} == {"articles": 1, "pages": 2, "blocks": 2, "ops": 2,
                                                                        "reader": 2, "fonts": 4, "print": 2}
     assert all((again.out_dir / rel).read_bytes() == data for rel, data in pdfs.items())
     # one article's body edited: only its page is composed and drawn again

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import pickle
 import time
 from dataclasses import dataclass, field, replace
 
+from ..codec import encode
 from ..edition.model import Article, Edition, Image, Origin, Page, Placement, Slot
 from ..fonts import FontRegistry, codepoint
 from ..problems import Problems
@@ -113,7 +113,7 @@ class _Composed:
     tree: PageTree
     line: str                     # its layout.json line
     problems: Problems
-    blocks: bytes | None = None   # its blocks pickled, when a cache entry was made of them
+    blocks: bytes | None = None   # its blocks encoded (codec), when a cache entry was made of them
     drawing: object = None        # job.draw(tree) for a page composed now
 
 
@@ -129,8 +129,10 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
         arriving = pending.pieces.pop(page.number, [])
         key = _page_key(job.base, edition, page, arriving, job.article_keys) if cache is not None else None
         hit = cache.get_object("pages", key) if key is not None else None
-        if hit is not None:
-            head, blocks, jumps, line, page_problems, outgoing = hit
+        # the blocks are kept apart, checked now and decoded only if something reads them
+        blocks = cache.get_bytes("blocks", key) if hit is not None else None
+        if hit is not None and blocks is not None:
+            head, jumps, line, page_problems, outgoing = hit
             tree = replace(head, blocks=StoredBlocks(blocks, jumps))
             for target, piece in outgoing:
                 pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
@@ -147,9 +149,9 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                 # what this page sends on: continuations of its jumps, with the article by id
                 outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
                             for pc in v[before.get(n, 0):]]
-                jumps = jump_blocks(tree)
-                blocks = pickle.dumps(tree.blocks, protocol=pickle.HIGHEST_PROTOCOL)
-                cache.put_object("pages", key, (replace(tree, blocks=()), blocks, jumps, line, page_problems,
+                blocks = encode(tree.blocks)
+                cache.put_bytes("blocks", key, blocks)
+                cache.put_object("pages", key, (replace(tree, blocks=()), jump_blocks(tree), line, page_problems,
                                                 outgoing))
             out.append(_Composed(tree, line, page_problems, blocks, job.draw(tree) if job.draw else None))
         if progress:
@@ -158,7 +160,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
 
 
 def compose_range_in_worker(state, span: tuple[int, int]):
-    """A worker's run of pages, sent back with their blocks pickled (as the cache keeps
+    """A worker's run of pages, sent back with their blocks encoded (as the cache keeps
     them) and what the worker read and wrote of the cache."""
     from ..cache import BuildCache
     job, folder = state
@@ -166,9 +168,9 @@ def compose_range_in_worker(state, span: tuple[int, int]):
     composed, _ = _compose_range(job, list(job.edition.pages[span[0]:span[1]]), cache, Setter(job.registry))
     pages = []
     for c in composed:
-        blocks = c.blocks if c.blocks is not None else pickle.dumps(c.tree.blocks, protocol=pickle.HIGHEST_PROTOCOL)
+        blocks = c.blocks if c.blocks is not None else encode(c.tree.blocks)
         pages.append((replace(c.tree, blocks=()), blocks, jump_blocks(c.tree), c.line, c.problems, c.drawing))
-    return pages, (cache.used, cache.kinds) if cache is not None else (set(), {})
+    return pages, (cache.used, cache.kinds, cache.rejected) if cache is not None else (set(), {}, 0)
 
 
 def _ranges(edition: Edition, parts: int) -> list[tuple[int, int]]:
@@ -228,13 +230,13 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     state = (job, cache.folder if cache is not None else None)
     (composed, typeset_seconds), theirs = (pool.alongside(state, compose_range_in_worker, ranges[1:], here)
                                            if len(ranges) > 1 else (here(), []))
-    for pages, (used, kinds) in theirs:
+    for pages, (used, kinds, rejected) in theirs:
         for head, blocks, jumps, line, page_problems, drawing in pages:
             composed.append(_Composed(replace(head, blocks=StoredBlocks(blocks, jumps)), line, page_problems,
                                       drawing=drawing))
             report(head.number)
         if cache is not None:
-            cache.merge(used, kinds)
+            cache.merge(used, kinds, rejected)
     problems = Problems()
     for c in composed:
         problems.extend(c.problems)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..problems import Problems
 from . import cleanup
 from .model import PUNCTUATION_STYLES, Article, Block, Image, Paragraph, Span, Subhead
-from .source import _Source, display_path, inside, read_text
+from .source import MAX_TEXT_BYTES, _Source, display_path, inside, read_limited, read_text
 from .yamlsrc import YamlError, load_located
 
 FRONT_KEYS = {"kicker", "headline", "subhead", "byline", "dateline", "short_headline",
@@ -44,8 +44,8 @@ class CachedArticles:
     def __call__(self, file: Path, root: Path, problems: Problems) -> Article | None:
         from ..cache import key_of
         try:
-            raw = file.read_bytes()
-        except OSError:
+            raw = read_limited(file, MAX_TEXT_BYTES)
+        except OSError:   # too large, unreadable: load_article says so
             return load_article(file, root, problems)
         key = key_of("article", file, display_path(file), root, raw)
         hit = self.known.get(key)
@@ -70,7 +70,7 @@ class CachedArticles:
 
 def _digest(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(read_limited(path, MAX_IMAGE_BYTES)).hexdigest()
     except OSError:
         return None
 
@@ -165,9 +165,11 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
     return blocks
 
 
-# Decompression-bomb limit: a newspaper photo is at most a few tens of megapixels;
-# anything past this is refused before it is decoded.
-MAX_IMAGE_PIXELS = 150_000_000
+# Decompression-bomb limits: a broadsheet page at 300 ppi is 4,600 × 6,400 pixels
+# (29 MP), and the largest press cameras make 61 MP; past this a picture is refused
+# from its header, before a pixel is decoded (a 20 KB PNG can claim 100,000² pixels).
+MAX_IMAGE_PIXELS = 64_000_000
+MAX_IMAGE_BYTES = 256 * 1024 * 1024
 
 
 def _image_size(path: Path, name: str, problems: Problems, where: dict) -> tuple[int, int] | None:
@@ -175,11 +177,17 @@ def _image_size(path: Path, name: str, problems: Problems, where: dict) -> tuple
     from PIL import Image as PILImage
     PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
-        with PILImage.open(path) as im:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise PILImage.DecompressionBombError(f"{size / 1024 / 1024:.0f} MB file; limit "
+                                                  f"{MAX_IMAGE_BYTES // 1024 // 1024} MB")
+        with PILImage.open(path) as im:       # reads the header only
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                raise PILImage.DecompressionBombError(f"{im.width:,} × {im.height:,} pixels")
+            if getattr(im, "n_frames", 1) > 1:
+                raise PILImage.DecompressionBombError(f"{im.n_frames} frames: a press picture has one")
             im.verify()
         with PILImage.open(path) as im:
-            if im.width * im.height > MAX_IMAGE_PIXELS:
-                raise PILImage.DecompressionBombError(f"{im.width} × {im.height} pixels")
             im.load()
             return im.size
     except PILImage.DecompressionBombError as exc:

@@ -2,7 +2,7 @@
 
 _Source     a YAML document being read: its display name, its line map and the
             run's problems; typed field access that reports file, line and field
-display_path, inside, read_text
+display_path, inside, read_limited, read_text
 """
 from __future__ import annotations
 
@@ -95,13 +95,41 @@ def inside(root: Path, relative: str) -> Path | None:
     return target if target.is_relative_to(root.resolve()) else None
 
 
-def read_text(file: Path, problems: Problems) -> str | None:
-    raw = file.read_bytes()
+# An edition.yaml or an article is a few kilobytes; a file past this is a mistake (a
+# video saved as .md, a 6 GB sparse file) and is refused before it is read.
+MAX_TEXT_BYTES = 4 * 1024 * 1024
+
+
+class FileTooLarge(OSError):
+    pass
+
+
+def read_limited(file: Path, limit: int) -> bytes:
+    """The file's bytes; FileTooLarge past `limit` — never more is read, whatever the file
+    (sparse, growing, a device) claims to hold."""
+    with open(file, "rb") as f:
+        raw = f.read(limit + 1)
+    if len(raw) > limit:
+        raise FileTooLarge(f"larger than {limit / (1024 * 1024):g} MB")
+    return raw
+
+
+def read_text(file: Path, problems: Problems, limit: int = MAX_TEXT_BYTES) -> str | None:
+    """The file's text (UTF-8, BOM and CR/LF normalised), or None with an error."""
+    where = display_path(file)
+    try:
+        raw = read_limited(file, limit)
+    except FileTooLarge as exc:
+        problems.error("file-too-large", f"the file is {exc}: not an edition or article text", file=where)
+        return None
+    except OSError as exc:
+        problems.error("unreadable", f"cannot read the file: {exc.strerror or exc}", file=where)
+        return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problems.error("encoding", f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                       "save the file as UTF-8", file=display_path(file), line=line)
+                       "save the file as UTF-8", file=where, line=line)
         return None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
