@@ -14,8 +14,7 @@ import gc
 import hashlib
 import io
 import json
-import os
-import tempfile
+import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,8 +24,9 @@ from .compose.page import compose_edition
 from .edition.article import CachedArticles
 from .edition.load import load_edition
 from .edition.model import Edition
-from .edition.source import display_path
+from .edition.source import display_path, read_limited
 from .fonts import FontError, FontRegistry
+from .output import commit, lock, recover, write_atomic  # noqa: F401  (write_atomic: used by the CLI and QA)
 from .parallel import split
 from .problems import Problems, Severity
 from .render.edition import print_pdf, reader_pdf
@@ -53,27 +53,6 @@ class BuildResult:
     @property
     def ok(self) -> bool:
         return self.tree is not None and not self.problems.has_errors()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename over it — unless the file
-    already holds exactly these bytes (an incremental build rewrites few pages)."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def layout_json(tree: EditionTree, lines: dict[int, str] | None = None) -> bytes:
@@ -162,7 +141,11 @@ def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> 
     if path is None or not path.is_file():
         problems.error("icc", f"ICC profile not found in the edition folder: {tpl.icc_profile}", **where)
         return None
-    data = path.read_bytes()
+    try:
+        data = read_limited(path, 64 * 1024 * 1024)
+    except OSError as exc:
+        problems.error("icc", f"cannot read the ICC profile {tpl.icc_profile}: {exc}", **where)
+        return None
     try:
         space = ImageCms.ImageCmsProfile(io.BytesIO(data)).profile.xcolor_space.strip()
     except (OSError, ImageCms.PyCMSError) as exc:
@@ -181,7 +164,21 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     from .cache import BuildCache
     from .parallel import Pool
     folder, out = Path(folder), Path(out)
-    cache = BuildCache(out / folder.resolve().name / ".cache")
+    out_dir = out / folder.resolve().name
+    with lock(out_dir):
+        return _build_locked(folder, out, out_dir, allow_overset, progress, jobs, clean)
+
+
+def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, progress, jobs: int,
+                  clean: bool) -> BuildResult:
+    from .cache import BuildCache
+    from .parallel import Pool
+    notes = Problems()    # said before the build's own problems, and in its report
+    for note in recover(out_dir):
+        notes.info("recovered", f"{out_dir}: {note}")
+    cache = BuildCache(out_dir / ".cache")
+    if cache.refused:
+        notes.warning("cache", cache.refused)
     if clean:
         cache.clear()
     # A build makes millions of small objects (lines, runs) that live until it ends and
@@ -191,12 +188,10 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = _build(folder, out, allow_overset, progress, Pool(jobs), cache)
+        result = _build(folder, out, allow_overset, progress, Pool(jobs), cache, notes)
     finally:
         if collecting:
             gc.enable()
-    if cache.refused:
-        result.problems.warning("cache", cache.refused)
     if result.ok:
         cache.prune()
     result.cache = cache.stats()
@@ -291,8 +286,9 @@ def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: di
     return reader_bytes, prints
 
 
-def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) -> BuildResult:
+def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, notes: Problems) -> BuildResult:
     result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True)
+    result.problems.items[:0] = notes.items
     edition, tree = result.edition, result.tree
     if edition is None or tree is None or result.problems.has_errors():
         if edition is not None:
@@ -313,14 +309,33 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache) 
     reader_bytes, prints = _draw(result, opts, content_hash, lines, pool, cache)
     t0 = time.perf_counter()
     out_dir = Path(out) / edition.slug
-    files = {out_dir / "layout.json": manifest, out_dir / f"{edition.slug}.pdf": reader_bytes}
+    reader_path = out_dir / f"{edition.slug}.pdf"
+    files = {out_dir / "layout.json": manifest, reader_path: reader_bytes}
     for number, data in prints.items():
         files[out_dir / "print" / f"{number:02d}.pdf"] = data
-    # only now, with everything drawn, replace the previous outputs
-    for path, data in files.items():
-        write_atomic(path, data)
-    write_atomic(out_dir / "report.json", report_json(result))
+    files[out_dir / "report.json"] = report_json(result)
+    # only now, with everything drawn, replace the previous outputs — all of them or none
+    commit(out_dir, files, _stale(out_dir, files, reader_path))
     result.timings["write"] = time.perf_counter() - t0
     result.out_dir = out_dir
-    result.files = list(files) + [out_dir / "report.json"]
+    result.files = list(files)
     return result
+
+
+_PRINT_PAGE = re.compile(r"\d{2,}\.pdf")
+
+
+def _stale(out_dir: Path, files: dict[Path, bytes], reader_path: Path) -> list[Path]:
+    """Products in OUT that would no longer match the edition: print pages of pages it
+    no longer has, and proofs and a website made from an edition PDF that changes now."""
+    stale = []
+    print_dir = out_dir / "print"
+    if print_dir.is_dir() and not print_dir.is_symlink():
+        stale += [p for p in sorted(print_dir.iterdir()) if _PRINT_PAGE.fullmatch(p.name) and p not in files]
+    try:
+        changed = reader_path.read_bytes() != files[reader_path]
+    except OSError:
+        changed = True
+    if changed:
+        stale += [out_dir / "proofs", out_dir / "site"]
+    return stale

@@ -211,8 +211,11 @@ class BuildCache:
             try:
                 fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
                 with os.fdopen(fd, "rb") as f:
-                    if stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    st = os.fstat(f.fileno())
+                    if stat.S_ISREG(st.st_mode) and st.st_size <= MAX_ENTRY_BYTES:
                         data = f.read(MAX_ENTRY_BYTES + 1)
+                    else:
+                        data = b""      # present, but not an entry banmian wrote
             except OSError:
                 data = None
         payload = unframe(data, kind, key) if data is not None and len(data) <= MAX_ENTRY_BYTES else None

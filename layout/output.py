@@ -1,0 +1,172 @@
+"""Writing a build's products into OUT/<slug>/ so that OUT always holds one complete set.
+
+A build's files are first written beside their final names under temporary
+names (`.<name>.<random>.banmian-tmp`); a write that fails — a full disk, a
+folder that cannot be written — removes them all and leaves the previous set
+exactly as it was. Only when every file is written does the build record a
+journal (`.commit.json`, itself written atomically) naming each rename and
+each product to remove, then carry it out and delete it. A build killed
+before the journal exists leaves the old set plus temporary files; one
+killed after it leaves a journal. Either way the next run in that folder
+(`recover`) finishes or discards what was left — so after any build, failed
+or killed, the next one starts from a complete set.
+
+Products that no longer belong to the edition are removed in the same
+commit: print pages of pages the edition no longer has, and the proofs and
+the website made from an edition PDF that changed.
+
+`lock(folder)` serialises builds, proofs and sites writing into one
+OUT/<slug> (an advisory lock on `.lock`), so two runs never interleave.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+JOURNAL = ".commit.json"
+TMP_SUFFIX = ".banmian-tmp"
+_TMP_NAME = re.compile(r"\..+\.[0-9a-f]{16}" + re.escape(TMP_SUFFIX))
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def temp_name(path: Path) -> Path:
+    return path.parent / f".{path.name}.{secrets.token_hex(8)}{TMP_SUFFIX}"
+
+
+def write_new(path: Path, data: bytes) -> Path:
+    """`data` written to a new temporary file beside `path`; returns its name. On failure
+    the temporary file is removed and the error raised."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_name(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename over it — unless the file
+    already holds exactly these bytes (an incremental build rewrites few pages)."""
+    if same_bytes(path, data):
+        return
+    os.replace(write_new(path, data), path)
+
+
+def _remove(path: Path) -> None:
+    """Remove a product: a file, a link (never what it points to) or a folder banmian wrote."""
+    with contextlib.suppress(FileNotFoundError):
+        if path.is_symlink() or not path.is_dir():
+            os.unlink(path)
+        else:
+            # renamed first, so a half-removed folder never stands under the product's name
+            doomed = temp_name(path)
+            os.rename(path, doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
+
+
+def commit(folder: Path, files: dict[Path, bytes], remove: list[Path] = ()) -> list[Path]:
+    """Replace the products in `folder` by `files` (path -> bytes) and remove `remove`,
+    all or nothing as far as a failure while writing goes (see the module docstring).
+    Returns the paths whose bytes changed."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            if not same_bytes(path, data):
+                staged.append((write_new(path, data), path))
+        remove = [p for p in remove if p.exists() or p.is_symlink()]
+        if not staged and not remove:
+            return []
+        journal = {"rename": [[str(t.relative_to(folder)), str(p.relative_to(folder))] for t, p in staged],
+                   "remove": [str(p.relative_to(folder)) for p in remove]}
+        tmp = write_new(folder / JOURNAL, json.dumps(journal, ensure_ascii=False).encode("utf-8"))
+        os.replace(tmp, folder / JOURNAL)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    _carry_out(folder, journal)
+    return [p for _, p in staged]
+
+
+def _carry_out(folder: Path, journal: dict) -> None:
+    for tmp, final in journal["rename"]:
+        with contextlib.suppress(FileNotFoundError):   # done already by an interrupted run
+            os.replace(folder / tmp, folder / final)
+    for rel in journal["remove"]:
+        _remove(folder / rel)
+    os.unlink(folder / JOURNAL)
+
+
+def _inside(folder: Path, rel: str) -> bool:
+    p = Path(rel)
+    return not p.is_absolute() and ".." not in p.parts
+
+
+def recover(folder: Path) -> list[str]:
+    """Finish a commit a killed run left (its journal), then remove the temporary files and
+    folders a killed run left behind. Returns what was done, for the report."""
+    done = []
+    journal_path = folder / JOURNAL
+    if journal_path.is_file() and not journal_path.is_symlink():
+        try:
+            journal = json.loads(journal_path.read_text(encoding="utf-8"))
+            pairs = [(str(t), str(f)) for t, f in journal["rename"]]
+            removes = [str(r) for r in journal["remove"]]
+            ok = all(_inside(folder, a) and _inside(folder, b) for a, b in pairs) and \
+                all(_inside(folder, r) and r not in ("", ".") for r in removes)
+        except (OSError, ValueError, TypeError, KeyError):
+            ok = False
+        if ok:
+            _carry_out(folder, {"rename": pairs, "remove": removes})
+            done.append("finished the commit of an interrupted build")
+        else:
+            os.unlink(journal_path)
+            done.append("discarded an unreadable commit journal")
+    leftovers = 0
+    for where in (folder, folder / "print", folder / "proofs"):
+        if not where.is_dir() or where.is_symlink():
+            continue
+        with os.scandir(where) as it:
+            for entry in it:
+                if _TMP_NAME.fullmatch(entry.name):
+                    _remove(Path(entry.path))
+                    leftovers += 1
+    if leftovers:
+        done.append(f"removed {leftovers} temporary file{'s' if leftovers > 1 else ''} of an interrupted run")
+    return done
+
+
+@contextlib.contextmanager
+def lock(folder: Path):
+    """Hold the advisory lock of one OUT/<slug>: another build, proof or site run into the
+    same folder waits until this one has finished."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:   # pragma: no cover - not on POSIX: no lock, as before
+        yield
+        return
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,184 @@
+"""The build cache is never trusted blindly.
+
+It lives in OUT/<slug>/.cache, a folder anyone may copy, share or edit: an
+entry that is damaged, truncated, renamed, forged or made by someone else is
+detected and made again — it never reaches a PDF; nothing read back can run
+code (no pickle); and pruning never deletes anything outside OUT.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+
+from layout.build import build_edition
+from layout.cache import BuildCache
+from layout.codec import CodecError, decode, encode
+
+from .conftest import ROOT
+
+PRODUCTS = ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]
+
+
+def products(out_dir: Path) -> dict[str, bytes]:
+    return {rel: (out_dir / rel).read_bytes() for rel in PRODUCTS}
+
+
+def entries(out_dir: Path) -> list[Path]:
+    return sorted(p for p in (out_dir / ".cache").rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def built(edition_copy, tmp_path):
+    """A mini edition built once into OUT, and a clean build's products to compare with."""
+    folder = edition_copy("mini")
+    first = build_edition(folder, tmp_path / "out")
+    assert first.ok
+    return folder, tmp_path / "out", products(first.out_dir)
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "empty", "header only"])
+def test_a_damaged_cache_entry_is_rejected_and_made_again(built, damage):
+    folder, out, clean = built
+    for path in entries(out / "mini"):
+        data = path.read_bytes()
+        if damage == "flip a byte":
+            data = data[:-10] + bytes([data[-10] ^ 0x20]) + data[-9:]
+        elif damage == "truncate":
+            data = data[: len(data) // 2]
+        elif damage == "empty":
+            data = b""
+        else:
+            data = data[: data.index(b"\n") + 1]
+        path.write_bytes(data)
+    again = build_edition(folder, out)
+    assert again.ok
+    assert again.cache["hits"] == 0 and again.cache["rejected"] >= 8
+    assert products(again.out_dir) == clean
+
+
+def test_an_entry_moved_to_another_key_is_foreign_and_rejected(built):
+    folder, out, clean = built
+    prints = sorted((out / "mini" / ".cache" / "print").iterdir())
+    assert len(prints) == 2
+    a, b = (p.read_bytes() for p in prints)
+    prints[0].write_bytes(b)           # page 2's print PDF under page 1's key
+    prints[1].write_bytes(a)
+    again = build_edition(folder, out)
+    assert again.cache["kinds"]["print"] == {"hits": 0, "misses": 2}
+    assert products(again.out_dir) == clean
+
+
+def test_a_forged_entry_with_a_fresh_hash_is_rejected_without_the_users_key(built, tmp_path, monkeypatch):
+    """Someone who can write OUT cannot make an entry the build accepts: the header's MAC
+    needs the key kept in the user's own cache folder."""
+    import layout.cache
+    folder, out, clean = built
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    layout.cache.secret.cache_clear()
+    try:
+        other = build_edition(folder, tmp_path / "theirs")    # entries signed with another key
+        for rel in ("pages", "print", "ops"):
+            for path in (tmp_path / "theirs" / "mini" / ".cache" / rel).iterdir():
+                (out / "mini" / ".cache" / rel / path.name).write_bytes(path.read_bytes())
+        assert other.ok
+    finally:
+        monkeypatch.undo()
+        layout.cache.secret.cache_clear()
+    again = build_edition(folder, out)
+    assert again.cache["kinds"]["pages"]["hits"] == 0 and again.cache["kinds"]["print"]["hits"] == 0
+    assert again.cache["rejected"] >= 4
+    assert products(again.out_dir) == clean
+
+
+def test_cached_objects_are_data_that_cannot_name_code():
+    """codec builds only registered data classes: a payload naming anything else is an error."""
+    from layout.cache import register_types
+    register_types()
+    for payload in [b'{"o":"system","v":["echo pwned"]}', b'{"o":"Popen","v":[["sh"]]}',
+                    b'{"o":"Box","v":[1,2]}', b'{"x":1}', b'{"b":"not base64!"}', b'[1,', b'\xff\xfe']:
+        with pytest.raises(CodecError):
+            decode(payload)
+    from layout.tree import Box
+    assert decode(encode((Box(1.1, 2.0000000000000004, 3, 4), {1: frozenset("ab")}))) == \
+        (Box(1.1, 2.0000000000000004, 3, 4), {1: frozenset("ab")})
+
+
+def test_no_module_of_banmian_unpickles_anything():
+    offenders = []
+    for path in (ROOT / "layout").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(n.split(".")[0] in ("pickle", "marshal", "shelve", "dill", "cloudpickle") for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_a_symlinked_cache_folder_is_not_used_and_nothing_behind_it_is_deleted(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    precious = tmp_path / "precious"
+    (precious / "print").mkdir(parents=True)
+    victim = precious / "print" / ("0" * 64 + ".pdf")       # named as a cache entry would be
+    victim.write_bytes(b"the only copy")
+    (precious / "notes.txt").write_text("keep me")
+    (tmp_path / "out" / "mini").mkdir(parents=True)
+    (tmp_path / "out" / "mini" / ".cache").symlink_to(precious, target_is_directory=True)
+    for clean in (False, True):
+        result = build_edition(folder, tmp_path / "out", clean=clean)
+        assert result.ok
+        assert any(p.kind == "cache" and "symbolic link" in p.message for p in result.problems.warnings)
+    assert victim.read_bytes() == b"the only copy"
+    assert (precious / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in precious.rglob("*")) == ["0" * 64 + ".pdf", "notes.txt", "print"]
+
+
+def test_a_symlinked_kind_folder_or_entry_is_never_followed(built, tmp_path):
+    folder, out, clean = built
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret_file = outside / "secret.txt"
+    secret_file.write_text("do not read or delete")
+    cache = out / "mini" / ".cache"
+    # a kind folder replaced by a link to a folder outside OUT
+    for p in (cache / "print").iterdir():
+        p.unlink()
+    (cache / "print").rmdir()
+    (cache / "print").symlink_to(outside, target_is_directory=True)
+    # an entry replaced by a link to a file outside OUT
+    entry = next((cache / "ops").iterdir())
+    entry.unlink()
+    entry.symlink_to(secret_file)
+    again = build_edition(folder, out)
+    assert again.ok and products(again.out_dir) == clean
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+    assert secret_file.read_text() == "do not read or delete"
+    assert not entry.exists() or not entry.is_symlink() or entry.resolve() != secret_file
+
+
+def test_pruning_removes_only_files_named_as_entries(tmp_path):
+    folder = tmp_path / ".cache"
+    (folder / "print").mkdir(parents=True)
+    ours = folder / "print" / ("a" * 64 + ".pdf")
+    stale_tmp = folder / "print" / ("b" * 64 + ".pdf.0123456789abcdef.tmp")
+    theirs = folder / "print" / "README.txt"
+    for p in (ours, stale_tmp, theirs):
+        p.write_text("x")
+    cache = BuildCache(folder)
+    assert cache.prune() == 2
+    assert [p.name for p in (folder / "print").iterdir()] == ["README.txt"]
+
+
+def test_an_entry_file_larger_than_any_entry_is_not_read(tmp_path):
+    folder = tmp_path / ".cache"
+    (folder / "print").mkdir(parents=True)
+    big = folder / "print" / ("c" * 64 + ".pdf")
+    with open(big, "wb") as f:          # sparse: 6 GB on paper, nothing on disk
+        f.truncate(6 * 1024 ** 3)
+    cache = BuildCache(folder)
+    assert cache.get_bytes("print", "c" * 64, ".pdf") is None
+    assert cache.stats()["misses"] == 1
+    os.unlink(big)
