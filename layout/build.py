@@ -161,8 +161,6 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
                   progress=None, jobs: int = 1, clean: bool = False) -> BuildResult:
     """Build an edition into OUT/<slug>/; results of an earlier build there are reused
     where their inputs did not change (`clean` ignores and empties that cache)."""
-    from .cache import BuildCache
-    from .parallel import Pool
     folder, out = Path(folder), Path(out)
     out_dir = out / folder.resolve().name
     with lock(out_dir):

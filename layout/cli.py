@@ -76,7 +76,11 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
 def main() -> None:
     """The console entry point. Once the command has finished and its output is flushed,
     the process ends with os._exit: tearing down the interpreter's heap after a 64-page
-    build takes ~0.2 s and frees nothing the operating system would not."""
+    build takes ~0.2 s and frees nothing the operating system would not.
+
+    Bad input is reported by the commands as problems (exit 1) or as a message (exit 2);
+    should anything still escape, it is one line and exit 2 — "could not run" — never a
+    traceback (BANMIAN_DEBUG=1 shows it)."""
     try:
         app()
         code = 0
@@ -84,6 +88,13 @@ def main() -> None:
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except (Exception, MemoryError, RecursionError) as exc:  # noqa: B014 - said explicitly: these end in exit 2
+        if os.environ.get("BANMIAN_DEBUG"):
+            import traceback
+            traceback.print_exc()
+        print(f"banmian could not run: {type(exc).__name__}: {str(exc)[:300]} (a bug: please report it with "
+              "the input; BANMIAN_DEBUG=1 shows where)", file=sys.stderr)
+        code = 2
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
@@ -124,16 +135,20 @@ def check(edition_dir: Path = typer.Argument(..., help="the edition folder"),
     raise typer.Exit(1 if errors else 0)
 
 
+# Proof and diff resolutions: a broadsheet page at 600 dpi is already 9,200 × 12,900 pixels.
+MIN_DPI, MAX_DPI = 10.0, 600.0
+
+
 @app.command()
 def proof(source: Path = typer.Argument(..., help="an edition folder or a PDF"),
-          dpi: float = typer.Option(150.0, "--dpi"),
+          dpi: float = typer.Option(150.0, "--dpi", min=MIN_DPI, max=MAX_DPI),
           pages: str = typer.Option(None, "--pages", help="e.g. 1,3-4"),
           out: Path = typer.Option(Path("output"), "-o", "--out")) -> None:
     """PNG proofs of every page (or --pages), written to OUT/<slug>/proofs/NN.png."""
-    from pypdf import PdfReader
-
-    from .qa.proof import parse_pages
+    from .output import lock
+    from .qa.proof import ProofError
     from .qa.proof import proof as make_proofs
+    from .site.build import file_name
     if source.is_dir():
         from .build import build_edition
         if not (source / "edition.yaml").is_file():
@@ -145,15 +160,14 @@ def proof(source: Path = typer.Argument(..., help="an edition folder or a PDF"),
             raise typer.Exit(1)
         pdf, slug = result.out_dir / f"{result.edition.slug}.pdf", result.edition.slug
     elif source.is_file():
-        pdf, slug = source, source.stem
+        pdf, slug = source, file_name(source.stem)   # a name that stays inside OUT
     else:
         typer.echo(f"{source}: no such file or folder", err=True)
         raise typer.Exit(2)
     try:
-        count = len(PdfReader(pdf).pages)
-        wanted = parse_pages(pages, count)
-        written = make_proofs(pdf, out / slug / "proofs", wanted, dpi)
-    except (ValueError, OSError) as exc:
+        with lock(out / slug):
+            written = make_proofs(pdf, out / slug / "proofs", pages, dpi)
+    except (ProofError, ValueError, OSError) as exc:
         typer.echo(f"proof: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"{len(written)} proofs → {out / slug / 'proofs'}")
@@ -166,7 +180,7 @@ def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or editio
          allow: list[str] = typer.Option([], "--allow", help="an article whose changes are expected (repeatable)"),
          max_changed_pages: int = typer.Option(None, "--max-changed-pages",
                                                help="pass while at most N pages change unexpectedly"),
-         dpi: float = typer.Option(150.0, "--dpi")) -> None:
+         dpi: float = typer.Option(150.0, "--dpi", min=MIN_DPI, max=MAX_DPI)) -> None:
     """Compare two builds: diff.json, report.html; exit 0 identical, 1 differences, 2 error."""
     import json
 

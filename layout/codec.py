@@ -76,8 +76,6 @@ def _enc(o):
         return {"d": o.isoformat()}
     if isinstance(o, enum.Enum) and type(o).__qualname__ in _ENUMS:
         return {"e": [type(o).__qualname__, o.value]}
-    if isinstance(o, tuple) or isinstance(o, list):   # a Sequence stand-in (StoredBlocks) encodes as its items
-        return {"t": [_enc(x) for x in o]}
     raise TypeError(f"cannot encode {t.__qualname__}")
 
 

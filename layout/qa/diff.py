@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from ..units import to_mm
 
@@ -66,11 +65,15 @@ def open_side(path: Path) -> Side:
         if len(subs) != 1:
             raise DiffError(f"{path}: not a build folder (no layout.json)")
         folder = subs[0]
+    manifest = folder / "layout.json"
     try:
-        layout = json.loads((folder / "layout.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DiffError(f"{folder / 'layout.json'}: unreadable layout manifest: {exc}") from None
-    pdf = folder / f"{layout.get('slug', folder.name)}.pdf"
+        layout = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DiffError(f"{manifest}: unreadable layout manifest: {exc}") from None
+    problem = _manifest_problem(layout)
+    if problem:
+        raise DiffError(f"{manifest}: not a layout manifest banmian wrote: {problem}")
+    pdf = folder / f"{layout['slug']}.pdf"
     if not pdf.is_file():
         raise DiffError(f"{folder}: the edition PDF {pdf.name} is missing")
     _check_pdf(pdf)
@@ -78,11 +81,35 @@ def open_side(path: Path) -> Side:
     return Side(folder, layout, pdf, prints)
 
 
+def _manifest_problem(layout) -> str:
+    """What makes `layout` unusable as a layout.json, or "" (the shape the diff reads)."""
+    if not isinstance(layout, dict):
+        return "not a JSON object"
+    slug = layout.get("slug")
+    if not isinstance(slug, str) or not re.fullmatch(r"[^/\\\0]{1,200}", slug) or slug in (".", ".."):
+        return f"slug {slug!r} is not a folder name"
+    pages = layout.get("pages")
+    if not isinstance(pages, list):
+        return "no list of pages"
+    for i, page in enumerate(pages):
+        if not isinstance(page, dict):
+            return f"pages[{i}] is not an object"
+        for key, kind in (("number", int), ("width", (int, float)), ("height", (int, float)), ("blocks", list),
+                          ("articles", list)):
+            if not isinstance(page.get(key), kind):
+                return f"pages[{i}].{key} is missing or of the wrong type"
+        for j, item in enumerate(page["blocks"] + page["articles"]):
+            box = item.get("box") if isinstance(item, dict) else None
+            if not (isinstance(box, list) and len(box) == 4 and all(isinstance(v, (int, float)) for v in box)):
+                return f"pages[{i}]: item {j} has no box of four numbers"
+    return ""
+
+
 def _check_pdf(path: Path) -> None:
     try:
         PdfReader(path).pages[0]
-    except (PdfReadError, OSError, IndexError, ValueError) as exc:
-        raise DiffError(f"{path}: corrupt or empty PDF: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds for a damaged file
+        raise DiffError(f"{path}: corrupt or empty PDF: {type(exc).__name__}: {exc}") from None
 
 
 # -- hashing ------------------------------------------------------------------
@@ -318,8 +345,22 @@ class DiffResult:
 
 def diff(path_a: Path, path_b: Path, allow: tuple[str, ...] = (), max_changed_pages: int | None = None,
          dpi: float = 150.0) -> DiffResult:
-    from .proof import render_pages
+    """Compare two builds or PDFs. Anything that makes them incomparable — a damaged
+    manifest or PDF, a page too large to render — is a DiffError (exit 2), which is
+    never confused with "they differ" (exit 1)."""
+    from .proof import ProofError
     A, B = open_side(path_a), open_side(path_b)
+    try:
+        return _diff(A, B, allow, max_changed_pages, dpi)
+    except ProofError as exc:
+        raise DiffError(str(exc)) from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise DiffError(f"{A.label} or {B.label}: malformed layout manifest or PDF "
+                        f"({type(exc).__name__}: {exc})") from None
+
+
+def _diff(A: Side, B: Side, allow: tuple[str, ...], max_changed_pages: int | None, dpi: float) -> DiffResult:
+    from .proof import render_pages
     if A.layout and B.layout and A.layout.get("slug") != B.layout.get("slug"):
         raise DiffError(f"these are builds of different editions: {A.layout.get('slug')} and "
                         f"{B.layout.get('slug')}")

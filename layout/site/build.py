@@ -26,9 +26,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..build import write_atomic
-from ..output import lock, temp_name
 from ..compose.furniture import chinese_date
 from ..edition.model import Edition, Image, Paragraph, Subhead
+from ..output import lock, temp_name
 
 HERE = Path(__file__).resolve().parent
 SCREEN_DPI = 60     # the page view: ~920 px wide for a broadsheet
