@@ -253,7 +253,7 @@ def test_a_template_too_small_for_a_page_is_a_clear_error(edition_copy, tmp_path
     folder = edition_copy("mini")
     ed = folder / "edition.yaml"
     ed.write_text(ed.read_text(encoding="utf-8").replace("template: tabloid",
-                                                         "template: {name: tabloid, columns: 40}"),
+                                                         "template: {name: tabloid, columns: 20, gutter_chars: 3}"),
                   encoding="utf-8")
     result = build_edition(folder, tmp_path)
     (err,) = result.problems.errors

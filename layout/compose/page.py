@@ -36,7 +36,7 @@ from ..tree import (
 from .article import Rect, compose_article, rows_needed
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
-from .furniture import folio, masthead, page_label
+from .furniture import _fitted, folio, masthead, page_label
 from .place import Item, auto_place
 
 RULE_WIDTH = 0.5
@@ -284,7 +284,7 @@ def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], a
     what arrives from earlier pages' jumps, and — for page 1, whose masthead lists the
     edition's headlines — every page's slots and every article's front matter."""
     from ..cache import key_of
-    parts: list = [base, page.number, _slots_key(page)]
+    parts: list = [base, page.number, page.origin, _slots_key(page)]
     for s in page.slots:
         parts += [s.article.id, article_keys[s.article.id]]
     for pc in arriving:
@@ -357,12 +357,15 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
         for ch in dict.fromkeys(composed.missing):
             problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the headline deck",
                            **where)
+        box = Box(tpl.column_x(rect.column), tpl.row_top(rect.row), tpl.span_width(rect.span),
+                  rect.rows * tpl.line_pitch)
+        for message in lines_outside(composed.blocks, box.x, box.right, f"its {rect.span}-column block"):
+            problems.error("too-wide", message + ": shorten it or give the article more columns",
+                           field=pc.origin.field, **where)
         blocks.extend(composed.blocks)
         for severity, kind, message in composed.notes:
             add = problems.error if severity == "error" else problems.warning
             add(kind, message, field=pc.origin.field, **where)
-        box = Box(tpl.column_x(rect.column), tpl.row_top(rect.row), tpl.span_width(rect.span),
-                  rect.rows * tpl.line_pitch)
         if pc.article.frame:
             pad = tpl.gutter / 3
             fb = Box(box.x - pad, box.y, box.w + 2 * pad, box.h)
@@ -388,6 +391,10 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
                                     pc.article.subhead, pc.article.byline, box,
                                     2 if pc.continued_from else 1, pc.continued_from, jumped,
                                     composed.characters))
+    for message in lines_outside([b for b in blocks if not b.article], tpl.left, tpl.left + tpl.type_width,
+                                 "the type area"):
+        problems.error("too-wide", message, page=page.number, file=page.origin.file, line=page.origin.line,
+                       field=page.origin.field)
     blocks.extend(_column_rules([r for r, _ in taken], tpl, top))
     grid = Grid(tpl.columns, tpl.column_width, tpl.gutter, tpl.lines, tpl.line_pitch, tpl.left, tpl.top,
                 tpl.baseline(1))
@@ -419,7 +426,7 @@ def _imprint(edition: Edition, tpl: PageTemplate, setter: Setter) -> tuple[Block
     """The imprint line under a rule across the type area, in the last grid rows."""
     row = tpl.lines - IMPRINT_ROWS + 1
     y_rule = tpl.row_top(row) + 4
-    sl = setter.line(_imprint_text(edition), "kai", IMPRINT_SIZE)
+    sl = _fitted(setter, _imprint_text(edition), "kai", IMPRINT_SIZE, tpl.type_width)
     x = tpl.left + max(0.0, (tpl.type_width - sl.width) / 2)
     line = TextLine(sl.text, x, tpl.baseline(row + 1), sl.runs, sl.width)
     rule = Rule(tpl.left, y_rule, tpl.left + tpl.type_width, y_rule, 0.5)
@@ -481,6 +488,37 @@ def _placements(page: Page, pieces: list[_Piece], tpl: PageTemplate, setter: Set
                        page=page.number)
         return {}
     return rects
+
+
+TOLERANCE = 0.5   # pt: rounding, and a closing mark's half-em hanging at a line end
+
+
+def lines_outside(blocks, left: float, right: float, space: str) -> list[str]:
+    """What is drawn beyond [left, right] (a block's columns, the type area), and display
+    lines of one block that run into each other on one baseline: a long headline at its
+    smallest size, an imprint or a section name too long for the page. Vertical
+    headlines are checked where they are set."""
+    out = []
+    for b in blocks:
+        spans: dict[float, list[tuple[float, float, str]]] = {}
+        for ln in b.lines:
+            if ln.vertical or not ln.runs:
+                continue
+            x0, x1 = ln.x, ln.x + ln.measure
+            if x0 < left - TOLERANCE or x1 > right + TOLERANCE:
+                over = max(left - x0, x1 - right)
+                out.append(f"the {b.kind} line '{_short(ln.text)}' runs {over:.0f} pt past {space}")
+            spans.setdefault(round(ln.baseline, 1), []).append((x0, x1, ln.text))
+        for row in spans.values():
+            row.sort()
+            for (a0, a1, at), (b0, _, bt) in zip(row, row[1:]):
+                if b0 < a1 - TOLERANCE:
+                    out.append(f"in the {b.kind}, '{_short(at)}' runs into '{_short(bt)}'")
+    return out
+
+
+def _short(text: str, n: int = 16) -> str:
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def _rect_overlap(a: Rect, b: Rect) -> bool:

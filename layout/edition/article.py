@@ -22,6 +22,11 @@ FRONT_KEYS = {"kicker", "headline", "subhead", "byline", "dateline", "short_head
               "vertical_headline", "frame", "punctuation"}
 
 
+# Characters a deck line may hold: a headline sets in at most two lines across a page
+# (a broadsheet's 6 columns take ~20 characters at 42 pt); past these nothing can print it.
+FRONT_LIMITS = {"headline": 64, "short_headline": 32, "kicker": 100, "subhead": 100, "byline": 100,
+                "dateline": 40}
+
 _FRONT = re.compile(r"\A---\n(.*?\n)---[ \t]*(?:\n|\Z)", re.S)
 _IMAGE = re.compile(r"^!\[(?P<caption>[^\]]*)\]\((?P<path>[^)\s]+)\)\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -97,7 +102,11 @@ def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
     counts: Counter = Counter()
 
     def clean(key: str, required: bool = False) -> str:
-        return cleanup.clean_text(src.text(front, key, (), required=required), counts)
+        text = cleanup.clean_text(src.text(front, key, (), required=required), counts)
+        n = len(text.replace("|", ""))
+        if n > FRONT_LIMITS[key]:
+            src.error((key,), f"{n} characters is too long for a {key}: at most {FRONT_LIMITS[key]}", "too-long")
+        return text
 
     errors_before = len(problems.errors)
     headline = clean("headline", required=True)
@@ -107,8 +116,9 @@ def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
                   f"one of {', '.join(PUNCTUATION_STYLES)}")
     body_start = text[: m.end()].count("\n") + 1
     body = _body(text[m.end():], body_start, file, root, problems, counts)
-    if not body:
-        problems.error("empty-body", "the article has no body text", file=display_path(file), line=body_start)
+    if not any(isinstance(b, Paragraph) for b in body):
+        problems.error("empty-body", "the article has no body text" + (" (only subheads or pictures)" if body else ""),
+                       file=display_path(file), line=body_start)
     article = Article(
         id=file.stem, source=file, headline=headline, kicker=clean("kicker"), subhead=clean("subhead"),
         byline=clean("byline"), dateline=clean("dateline"), short_headline=clean("short_headline"),

@@ -12,6 +12,7 @@ Unknown keys are errors: a typo must never be silently ignored.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,23 @@ EDITION_KEYS = {"paper", "date", "issue", "template", "pages"}
 PAGE_KEYS = {"number", "section", "editor", "articles"}
 SLOT_KEYS = {"source", "rank", "place", "continue_on", "continue_place"}
 PLACE_KEYS = ("column", "span", "row", "rows")
+
+# Characters a field may hold: beyond these it cannot fit where it is printed (a 版名 in
+# the folio, a paper's name in the masthead, the imprint on one line of the last page).
+TEXT_LIMITS = {"name": 12, "publisher": 30, "serial": 20, "postal_code": 12, "price": 20, "address": 50,
+               "printer": 30, "section": 10, "editor": 12}
+# The 农历 date on the masthead comes from lunardate's tables, which cover 1900–2099.
+FIRST_YEAR, LAST_YEAR = 1901, 2099
+MAX_ISSUE = 99_999_999
+MAX_PAGES = 999
+# Template overrides: (least, most) of each number; beyond them no page can be made.
+TEMPLATE_RANGES = {
+    "trim_width_mm": (60, 2000), "trim_height_mm": (60, 2000),
+    "margin_top_mm": (3, 200), "margin_bottom_mm": (3, 200), "margin_side_mm": (3, 200),
+    "columns": (1, 20), "gutter_chars": (0.5, 10), "body_size": (5, 30), "line_pitch": (5, 60),
+    "masthead_lines": (3, 60), "folio_lines": (1, 20), "bleed_mm": (0, 10), "ink_limit": (100, 400),
+}
+LABEL_PREFIX = re.compile(r"[A-Za-z0-9_-]{0,8}")
 
 
 def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None,
@@ -61,9 +79,12 @@ def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None,
     date = src.get(data, "date", (), dt.date, required=True)
     if isinstance(date, dt.datetime):
         date = date.date()
+    if isinstance(date, dt.date) and not FIRST_YEAR <= date.year <= LAST_YEAR:
+        src.error(("date",), f"{date.isoformat()} is outside {FIRST_YEAR}–{LAST_YEAR}, the years the "
+                  "masthead's 农历 calendar covers")
     issue = src.get(data, "issue", (), int, required=True, default=0)
-    if issue is not None and issue < 0:
-        src.error(("issue",), "must be a positive number")
+    if issue is not None and not 0 <= issue <= MAX_ISSUE:
+        src.error(("issue",), f"must be a number from 0 to {MAX_ISSUE:,}")
 
     template, overrides = "broadsheet", {}
     raw_template = data.get("template", "broadsheet")
@@ -77,6 +98,12 @@ def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None,
             if not isinstance(v, want) or isinstance(v, bool) and want is not bool:
                 src.error(("template", k), f"expected {_friendly(getattr(want, '__name__', 'a number'))}, "
                           f"got {_type_name(v)} {v!r}", "wrong-type")
+            elif k in TEMPLATE_RANGES and not TEMPLATE_RANGES[k][0] <= v <= TEMPLATE_RANGES[k][1]:
+                lo, hi = TEMPLATE_RANGES[k]
+                src.error(("template", k), f"{v!r} is out of range: {lo}–{hi}", "out-of-range")
+            elif k == "page_label_prefix" and not LABEL_PREFIX.fullmatch(v):
+                src.error(("template", k), f"{v!r}: up to 8 letters, digits, - or _ (it names files and links)",
+                          "out-of-range")
     elif isinstance(raw_template, str):
         template = raw_template
     else:
@@ -101,8 +128,17 @@ def _paper(src: _Source, data: dict) -> Paper:
         return Paper(name="")
     pdata = src.mapping(raw, ("paper",), PAPER_KEYS) or {}
     path = ("paper",)
-    return Paper(name=src.text(pdata, "name", path, required=True),
-                 **{k: src.text(pdata, k, path) for k in sorted(PAPER_KEYS - {"name"})})
+    return Paper(name=_limited(src, pdata, "name", path, required=True),
+                 **{k: _limited(src, pdata, k, path) for k in sorted(PAPER_KEYS - {"name"})})
+
+
+def _limited(src: _Source, data: dict, key: str, path: tuple, required: bool = False) -> str:
+    """A text field no longer than TEXT_LIMITS allows for where it is printed."""
+    text = src.text(data, key, path, required=required)
+    limit = TEXT_LIMITS.get(key)
+    if limit and len(text) > limit:
+        src.error(path + (key,), f"{len(text)} characters is too long to print: at most {limit}", "too-long")
+    return text
 
 
 def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_article) -> list[Page]:
@@ -117,6 +153,7 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
     seen_numbers: dict[int, int] = {}
     seen_sources: dict[Path, str] = {}
     jumps: list[tuple[tuple, int, int]] = []
+    empty: list[tuple[int, int]] = []
     for i, praw in enumerate(raw):
         path = ("pages", i)
         pdata = src.mapping(praw, path, PAGE_KEYS)
@@ -130,13 +167,15 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
                       "duplicate-page")
         elif number:
             seen_numbers[number] = i
-        section = src.text(pdata, "section", path, required=True)
-        editor = src.text(pdata, "editor", path)
+        section = _limited(src, pdata, "section", path, required=True)
+        editor = _limited(src, pdata, "editor", path)
         slots = []
-        araw = pdata.get("articles", [])
+        araw = pdata.get("articles") or []
         if not isinstance(araw, list):
             src.error(path + ("articles",), f"expected a list, got {_type_name(araw)}", "wrong-type")
             araw = []
+        elif not araw:
+            empty.append((i, number))
         for j, sraw in enumerate(araw):
             spath = path + ("articles", j)
             slot = _slot(src, sraw, spath, root, problems, seen_sources, load)
@@ -144,7 +183,10 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
                 slots.append(slot)
                 if slot.continue_on:
                     jumps.append((spath + ("continue_on",), number, slot.continue_on))
-        pages.append(Page(number=number or 0, section=section, editor=editor, slots=tuple(slots)))
+        pages.append(Page(number=number or 0, section=section, editor=editor, slots=tuple(slots),
+                          origin=Origin(src.file, src.line(path), field_name(path))))
+    if len(pages) > MAX_PAGES:
+        src.error(("pages",), f"{len(pages)} pages: an edition has at most {MAX_PAGES}", "too-many-pages")
     numbers = [p.number for p in pages]
     if numbers and numbers != list(range(1, len(numbers) + 1)) and len(set(numbers)) == len(numbers):
         src.error(("pages",), f"pages must be numbered 1…{len(numbers)} in order, got {numbers}", "page-order")
@@ -153,7 +195,31 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
             src.error(path, f"an article cannot jump to its own page ({target})", "bad-jump")
         elif target not in seen_numbers:
             src.error(path, f"jump to page {target}, which the edition does not have", "bad-jump")
+        elif target < here:
+            # 下转 always reads forward: a continuation is composed after the page it comes from
+            src.error(path, f"a jump goes to a later page: page {target} comes before page {here}", "bad-jump")
+    arriving = {target for _, _, target in jumps}
+    for i, number in empty:
+        if number not in arriving:
+            src.error(("pages", i), f"page {number} has no articles and no jump continues on it: "
+                      "an empty page cannot go to press", "empty-page")
+    ids: dict[str, str] = {}
+    for page in pages:
+        for slot in page.slots:
+            a = slot.article
+            if a.id in ids and ids[a.id] != slot.origin.field:
+                src.error(tuple(_field_path(slot.origin.field)) + ("source",), f"two articles are called "
+                          f"'{a.id}' (also {ids[a.id]}): article file names must differ", "duplicate-article")
+            ids.setdefault(a.id, slot.origin.field)
     return pages
+
+
+def _field_path(field: str) -> list:
+    """"pages[1].articles[2]" -> ["pages", 1, "articles", 2] (for messages)."""
+    out: list = []
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", field):
+        out.append(int(part[1:-1]) if part.startswith("[") else part)
+    return out
 
 
 def _slot(src: _Source, raw: Any, path: tuple, root: Path, problems: Problems,

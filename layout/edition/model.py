@@ -110,6 +110,7 @@ class Page:
     section: str
     editor: str = ""
     slots: tuple[Slot, ...] = ()
+    origin: Origin = Origin()                # the page in edition.yaml
 
 
 @dataclass(frozen=True)
