@@ -32,10 +32,14 @@ _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（",
 # a mark between Chinese characters (spaces around it are swallowed); a
 # sentence mark may also end the text
 _BETWEEN = re.compile(rf"(?<={_CJK_CLASS}) *([,:;!?.]) *(?={_CJK_CLASS}|$)")
-_OPEN = re.compile(rf"(?:(?<={_CJK_CLASS})|^) *\((?=[^()]*{_CJK_CLASS}[^()]*\))")
+# Each pattern is linear in the text: the atomic group takes the first hanzi of a
+# stretch and never gives it back, and the possessive tail never backtracks, so an
+# unclosed quote or bracket in a long paragraph costs one scan, not one per character
+# (the plain forms were quadratic: 100,000 characters after a lone " took minutes).
+_OPEN = re.compile(rf"(?:(?<={_CJK_CLASS})|^) *\((?=(?>[^()]*?{_CJK_CLASS})[^()]*+\))")
 _CLOSE = re.compile(r"(?<=（)([^()（）]*?)\) *")
-_DQUOTE = re.compile(rf'"([^"\n]*{_CJK_CLASS}[^"\n]*)"')
-_SQUOTE = re.compile(rf"(?<![A-Za-z])'([^'\n]*{_CJK_CLASS}[^'\n]*)'(?![A-Za-z])")
+_DQUOTE = re.compile(rf'"((?>[^"\n]*?{_CJK_CLASS})[^"\n]*+)"')
+_SQUOTE = re.compile(rf"(?<![A-Za-z])'((?>[^'\n]*?{_CJK_CLASS})[^'\n]*+)'(?![A-Za-z])")
 
 LABELS = {
     "stripped": "control/zero-width characters stripped",

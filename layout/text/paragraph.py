@@ -297,7 +297,7 @@ def _break_lines(it: _Items, brk: list[bool], measures: list[float], long_units:
     chars, n = it.chars, len(it.chars)
     gap, endtrim = it.gap, it.endtrim
     lines: list[tuple[int, int]] = []
-    s = 0
+    s = unit_end = 0
     while s < n and chars[s] == " ":
         s += 1
     while s < n:
@@ -316,10 +316,13 @@ def _break_lines(it: _Items, brk: list[bool], measures: list[float], long_units:
             # 2. squeeze: the next legal break, if compression makes it fit (先挤进)
             k = k_nat + 1
             while k <= n:
+                narrowest = _width(it, s, k)[1]
                 if brk[k]:
-                    if _width(it, s, k)[1] <= measure + EPS:
+                    if narrowest <= measure + EPS:
                         end = k
                     break
+                if narrowest > measure + EPS:
+                    break   # wider still further on: no squeezing fits it (and a long unit is not scanned to its end)
                 k += 1
             # 3. push out: the nearest legal break before (后推出)
             if not end:
@@ -331,15 +334,23 @@ def _break_lines(it: _Items, brk: list[bool], measures: list[float], long_units:
             # 4. a unit longer than the line: break it by force, at a sensible point
             if not end:
                 end = _force_break(chars, s, max(k_nat, s + 1))
-                unit_end = end
-                while unit_end < n and not brk[unit_end]:
-                    unit_end += 1
-                long_units.append(chars[s:unit_end])
+                if s >= unit_end:
+                    # a new over-long unit, reported once (its later lines are the same unit;
+                    # scanning to its end once per line was quadratic in its length)
+                    unit_end = end
+                    while unit_end < n and not brk[unit_end]:
+                        unit_end += 1
+                    long_units.append(_clip(chars[s:unit_end]))
         lines.append((s, end))
         s = end
         while s < n and chars[s] == " ":
             s += 1
     return lines
+
+
+def _clip(unit: str, most: int = 60) -> str:
+    """An over-long unit as a message shows it: a 200,000-character run is not repeated whole."""
+    return unit if len(unit) <= most else f"{unit[:most - 12]}…{unit[-8:]} ({len(unit):,} characters)"
 
 
 def _force_break(chars: str, s: int, limit: int) -> int:
