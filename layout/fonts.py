@@ -56,7 +56,12 @@ def _read_face(path: str, mtime_ns: int, index: int = 0) -> tuple[str, dict, dic
     cache = _cache_file(path, mtime_ns, Path(path).stat().st_size, index)
     try:
         psname, widths, gids = json.loads(cache.read_text(encoding="utf-8"))
-        return psname, widths, gids
+        # the file is the user's and may be damaged: use it only when it has the shape we write
+        if isinstance(psname, str) and isinstance(widths, dict) and isinstance(gids, dict) \
+                and widths.keys() == gids.keys() and all(len(c) == 1 for c in widths) \
+                and all(type(w) in (int, float) and 0 <= w < 100 for w in widths.values()) \
+                and all(type(g) is int and g >= 0 for g in gids.values()):
+            return psname, widths, gids
     except (OSError, ValueError, TypeError):
         pass
     value = _decode_face(path, index)
@@ -110,12 +115,20 @@ class FontRegistry:
         self.config = config
         self.faces: dict[str, FontFace] = {}
         names: dict[str, str] = {}
-        for key, spec in data["faces"].items():
-            # a shipped face names its `file` in fonts/; a face found on the machine names its
-            # absolute `path` and may be `optional` (skipped, with every chain, when absent)
-            path = Path(spec["path"]) if "path" in spec else (config.parent / spec["file"]).resolve()
-            if spec.get("optional") and not path.is_file():
-                continue
+        try:
+            faces, chains = dict(data["faces"]), dict(data["chains"])
+        except (TypeError, KeyError) as exc:
+            raise FontError(f"{config}: needs 'faces' and 'chains' mappings") from exc
+        for key, spec in faces.items():
+            # every face is a file beside the configuration (fonts/): never one found on the
+            # machine, whose presence would change the output from machine to machine
+            if not isinstance(spec, dict) or set(spec) - {"file", "index"} or "file" not in spec:
+                raise FontError(f"{config}: face '{key}' must name only its 'file' in {config.parent} "
+                                "(and an 'index' in a collection)")
+            name = Path(str(spec["file"]))
+            if name.is_absolute() or ".." in name.parts:
+                raise FontError(f"{config}: face '{key}' must be a file in {config.parent}")
+            path = config.parent.resolve() / name
             face = load_face(key, path, int(spec.get("index", 0)))
             # two faces with one PostScript name cannot be told apart in a PDF's font list
             if face.psname in names:
@@ -124,9 +137,7 @@ class FontRegistry:
             names[face.psname] = key
             self.faces[key] = face
         self.chains: dict[str, tuple[FontFace, ...]] = {}
-        optional = {k for k, spec in data["faces"].items() if spec.get("optional")}
-        for role, keys in data["chains"].items():
-            keys = [k for k in keys if k in self.faces or k not in optional]
+        for role, keys in chains.items():
             missing = [k for k in keys if k not in self.faces]
             if missing:
                 raise FontError(f"{config}: chain '{role}' names unknown faces {missing}")

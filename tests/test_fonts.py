@@ -64,13 +64,30 @@ def test_converted_glyphs_keep_their_side_bearings():
         assert hmtx[cmap[ord(ch)]][1] == g.xMin, ch
 
 
-def test_an_optional_machine_font_joins_the_chain_only_when_present(tmp_path):
+def test_only_shipped_faces_are_used_so_output_never_depends_on_the_machine(tmp_path):
+    """A face found on the machine (an absolute path) would make two machines' builds
+    differ: the configuration refuses it, and the shipped one names only fonts/ files."""
+    import yaml
+    shipped = yaml.safe_load((FONTS_DIR / "fonts.yaml").read_text(encoding="utf-8"))
+    assert all(set(spec) <= {"file", "index"} for spec in shipped["faces"].values())
+    assert all((FONTS_DIR / spec["file"]).is_file() for spec in shipped["faces"].values())
     for f in FONTS_DIR.glob("*.ttf"):
         (tmp_path / f.name).symlink_to(f)
-    (tmp_path / "fonts.yaml").write_text(
-        "faces:\n  song: {file: BanmianSong-Regular.ttf}\n"
-        f"  extra: {{path: {FONTS_DIR / 'BanmianKai-Regular.ttf'}, optional: true}}\n"
-        "  gone: {path: /nonexistent/font.ttf, optional: true}\n"
-        "chains:\n  body: [song, gone, extra]\n")
-    registry = FontRegistry(tmp_path / "fonts.yaml")
-    assert [f.key for f in registry.chain("body")] == ["song", "extra"]
+    for face in ("{path: /usr/share/fonts/truetype/arphic/uming.ttc, optional: true}",
+                 "{file: ../../usr/share/fonts/x.ttf}"):
+        (tmp_path / "fonts.yaml").write_text(
+            f"faces:\n  song: {{file: BanmianSong-Regular.ttf}}\n  extra: {face}\nchains:\n  body: [song, extra]\n")
+        with pytest.raises(FontError):
+            FontRegistry(tmp_path / "fonts.yaml")
+
+
+def test_a_damaged_metrics_cache_in_the_users_folder_is_decoded_again(tmp_path, monkeypatch):
+    from layout import fonts
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = FONTS_DIR / "BanmianHei-Bold.ttf"
+    st = path.stat()
+    good = fonts._read_face.__wrapped__(str(path), st.st_mtime_ns)
+    cache = fonts._cache_file(str(path), st.st_mtime_ns, st.st_size)
+    for damage in ['["X", {"中": "wide"}, {"中": 1}]', '[1, 2, 3]', '{"a": 1}', '["X", {}, {"中": -1}]', "[tru"]:
+        cache.write_text(damage, encoding="utf-8")
+        assert fonts._read_face.__wrapped__(str(path), st.st_mtime_ns) == good
