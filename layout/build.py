@@ -163,6 +163,9 @@ def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = Fal
     where their inputs did not change (`clean` ignores and empties that cache)."""
     folder, out = Path(folder), Path(out)
     out_dir = out / folder.resolve().name
+    if out_dir.resolve() == folder.resolve():
+        # products, print/, site/ and the cache would be written — and pruned — among the copy
+        raise OSError(f"{out_dir} is the edition folder itself: choose another output folder")
     with lock(out_dir):
         return _build_locked(folder, out, out_dir, allow_overset, progress, jobs, clean)
 

@@ -20,15 +20,16 @@ class ProofError(Exception):
 
 
 def parse_pages(spec: str | None, count: int) -> list[int]:
-    """'1,3-4' -> [1, 3, 4] (1-based); None -> every page. Out-of-range pages are an error."""
+    """'1,3-4' -> [1, 3, 4] (1-based; '3-' runs to the last page); None -> every page.
+    Out-of-range pages are an error."""
     if not spec:
         return list(range(1, count + 1))
     pages: list[int] = []
     for part in spec.split(","):
         part = part.strip()
-        a, _, b = part.partition("-")
+        a, dash, b = part.partition("-")
         try:
-            lo, hi = int(a), int(b or a)
+            lo, hi = int(a), int(b) if b else (count if dash else int(a))
         except ValueError:
             raise ValueError(f"page range {part!r} is not a page number or a range such as 3-4") from None
         if lo < 1 or hi > count or lo > hi:
