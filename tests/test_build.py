@@ -100,7 +100,7 @@ def test_a_character_no_font_has_fails_the_build_naming_it(edition_copy, tmp_pat
     folder = edition_copy("mini")
     path = folder / "articles" / "c.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n生僻字𪚥在此。\n", encoding="utf-8")
-    result = build_edition(folder, tmp_path)
+    result = build_edition(folder, tmp_path / "out")
     (err,) = [p for p in result.problems.errors if p.kind == "missing-glyph"]
     assert "U+2A6A5" in err.message and err.article == "c" and err.page == 2
 
@@ -115,7 +115,7 @@ def test_the_cli_prints_every_problem_as_file_line_field_message_without_traceba
     ed = folder / "edition.yaml"
     ed.write_text(ed.read_text(encoding="utf-8").replace("issue: 101", "issue: hundred")
                   .replace("articles/c.md", "articles/gone.md"), encoding="utf-8")
-    proc = run_cli("build", str(folder), "-o", str(tmp_path), "-q")
+    proc = run_cli("build", str(folder), "-o", str(tmp_path / "out"), "-q")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ": error: " in ln]
@@ -131,9 +131,9 @@ def test_the_cli_exits_2_when_it_cannot_run(tmp_path):
 
 
 def test_the_cli_builds_and_says_where(edition_copy, tmp_path):
-    proc = run_cli("build", str(edition_copy("mini")), "-o", str(tmp_path))
+    proc = run_cli("build", str(edition_copy("mini")), "-o", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "mini" / "mini.pdf").is_file()
+    assert (tmp_path / "out" / "mini" / "mini.pdf").is_file()
     assert "built mini: 2 pages" in proc.stdout
 
 
@@ -255,7 +255,7 @@ def test_a_template_too_small_for_a_page_is_a_clear_error(edition_copy, tmp_path
     ed.write_text(ed.read_text(encoding="utf-8").replace("template: tabloid",
                                                          "template: {name: tabloid, columns: 20, gutter_chars: 3}"),
                   encoding="utf-8")
-    result = build_edition(folder, tmp_path)
+    result = build_edition(folder, tmp_path / "out")
     (err,) = result.problems.errors
     assert err.kind == "template" and err.field == "template" and err.file.endswith("edition.yaml")
 

@@ -158,7 +158,7 @@ def test_overset_text_is_an_error_naming_article_page_and_size(edition_copy, tmp
 
 def test_allow_overset_renders_with_a_visible_mark(edition_copy, tmp_path):
     folder = _set_up(edition_copy, ONE_PAGE % "{column: 3, span: 3, row: 13, rows: 20}")
-    result = build_edition(folder, tmp_path, allow_overset=True)
+    result = build_edition(folder, tmp_path / "out", allow_overset=True)
     assert result.ok
     marks = [b for b in result.tree.pages[0].blocks if b.kind == "overset"]
     assert len(marks) == 1 and marks[0].colour == "red" and marks[0].article == "a"

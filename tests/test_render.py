@@ -72,7 +72,7 @@ def test_bleed_and_crop_marks_keep_trim_inside_bleed_inside_media(edition_copy, 
     ed = folder / "edition.yaml"
     ed.write_text(ed.read_text(encoding="utf-8").replace(
         "template: tabloid", "template: {name: tabloid, bleed_mm: 3, crop_marks: true}"), encoding="utf-8")
-    result = build_edition(folder, tmp_path)
+    result = build_edition(folder, tmp_path / "out")
     assert result.ok
     (page,) = PdfReader(result.out_dir / "print" / "01.pdf").pages
     t, b, m = page.trimbox, page.bleedbox, page.mediabox
@@ -121,7 +121,7 @@ def test_jump_lines_link_to_the_continuation_and_back(sample_build):
 
 
 def test_text_comes_out_one_article_after_another(edition_copy, tmp_path):
-    result = build_edition(edition_copy("mini"), tmp_path)
+    result = build_edition(edition_copy("mini"), tmp_path / "out")
     text = re.sub(r"\s+", "", PdfReader(result.out_dir / "mini.pdf").pages[0].extract_text())
     a_first, a_last = text.index("记者从市城市管理局获悉"), text.index("自动调整供水温度")
     b_first = text.index("从下月起")
@@ -147,7 +147,7 @@ def test_a_corrupt_image_is_an_error(edition_copy, tmp_path):
     (folder / "images" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
     art = folder / "articles" / "c.md"
     art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/bad.png)\n", encoding="utf-8")
-    result = build_edition(folder, tmp_path)
+    result = build_edition(folder, tmp_path / "out")
     (err,) = result.problems.errors
     assert err.kind == "corrupt-image" and err.file.endswith("c.md")
 
@@ -159,7 +159,7 @@ def test_a_low_resolution_image_is_a_warning_with_its_ppi(edition_copy, tmp_path
     Image.new("RGB", (200, 150), (120, 90, 60)).save(folder / "images" / "small.png")
     art = folder / "articles" / "c.md"
     art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/small.png)\n", encoding="utf-8")
-    result = build_edition(folder, tmp_path)
+    result = build_edition(folder, tmp_path / "out")
     assert result.ok
     (warn,) = [p for p in result.problems.warnings if p.kind == "low-resolution"]
     assert re.search(r"prints at \d+ ppi", warn.message) and warn.article == "c"
@@ -172,7 +172,7 @@ def test_a_cmyk_jpeg_is_drawn_in_both_products(edition_copy, tmp_path):
     Image.new("CMYK", (1600, 1000), (10, 60, 80, 5)).save(folder / "images" / "cmyk.jpg", quality=80)
     art = folder / "articles" / "c.md"
     art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/cmyk.jpg)\n", encoding="utf-8")
-    result = build_edition(folder, tmp_path)
+    result = build_edition(folder, tmp_path / "out")
     assert result.ok, [str(p) for p in result.problems.errors]
 
 
@@ -186,7 +186,7 @@ def test_a_named_cmyk_profile_makes_pdfx4_print_pages(edition_copy, tmp_path):
     ed = folder / "edition.yaml"
     ed.write_text(ed.read_text(encoding="utf-8").replace(
         "template: tabloid", "template: {name: tabloid, icc_profile: press.icc}"), encoding="utf-8")
-    result = build_edition(folder, tmp_path)
+    result = build_edition(folder, tmp_path / "out")
     assert result.ok, [str(p) for p in result.problems.errors]
     reader = PdfReader(result.out_dir / "print" / "01.pdf")
     assert reader.metadata["/GTS_PDFXVersion"] == "PDF/X-4"
@@ -202,7 +202,7 @@ def test_a_named_profile_that_is_not_cmyk_is_an_error(edition_copy, tmp_path):
     ed = folder / "edition.yaml"
     ed.write_text(ed.read_text(encoding="utf-8").replace(
         "template: tabloid", "template: {name: tabloid, icc_profile: screen.icc}"), encoding="utf-8")
-    result = build_edition(folder, tmp_path)
+    result = build_edition(folder, tmp_path / "out")
     (err,) = result.problems.errors
     assert err.kind == "icc" and "must be CMYK" in err.message and err.field == "template.icc_profile"
 

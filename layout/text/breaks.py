@@ -1,6 +1,9 @@
 """Break opportunities between two characters (clreq GB-style level).
 
-A break between a and b is allowed if either is an ASCII space; otherwise it
+A break between a and b is allowed if either is an ASCII space — unless the
+spaces only separate a mark from its text: a line may not start with a
+closing mark or end with an opening one however many spaces stand between
+(`他说 ”`, `（ 注`), since the spaces at a break are dropped. Otherwise it
 is forbidden when b may not start a line, a may not end a line, a and b are
 the two halves of —— or ……, or both are non-space ASCII (a Latin word, a
 number such as 1,234.5 / 12.5% / 10:30 / 2024-05-31, a URL: one unit);
@@ -21,6 +24,7 @@ class BreakRules:
         self.no_start = no_start
         self.no_end = no_end
         self._pattern: re.Pattern | None = None
+        self._spaced_pattern: re.Pattern | None = None
 
     @classmethod
     def model(cls) -> BreakRules:
@@ -44,7 +48,20 @@ class BreakRules:
         out[0] = False
         for m in self._forbidden().finditer(chars):
             out[m.start()] = False
+        if " " in chars:
+            # spaces between a mark and its text: no break anywhere in or around them
+            for m in self._spaced().finditer(chars):
+                out[m.start():m.end() + 1] = [False] * (m.end() + 1 - m.start())
+            out[0] = False
+            out[n] = True
         return out
+
+    def _spaced(self):
+        if self._spaced_pattern is None:
+            s = "".join(re.escape(c) for c in sorted(self.no_start))
+            e = "".join(re.escape(c) for c in sorted(self.no_end))
+            self._spaced_pattern = re.compile(f"(?<=[{e}]) +| +(?=[{s}])")
+        return self._spaced_pattern
 
     def _forbidden(self) -> re.Pattern:
         """One pattern whose (empty) matches are the positions where a break is forbidden."""
