@@ -113,4 +113,4 @@ def test_the_line_breaker_loses_nothing_and_breaks_no_rule_it_was_not_forced_to(
         if not forced and a and b:
             assert b[0] not in rules.rules.no_start or a[-1] == b[0] == " ", (a, b)
             assert a[-1] not in rules.rules.no_end, (a, b)
-    assert NO_START >= rules.rules.no_start and NO_END >= rules.rules.no_end
+    assert rules.rules.no_start <= NO_START and rules.rules.no_end <= NO_END

@@ -168,7 +168,8 @@ def test_an_imprint_too_long_for_the_page_is_set_smaller_or_reported(edition_cop
 
 def test_a_backward_jump_is_an_error_not_a_crash(edition_copy, tmp_path):
     folder = edition_copy("mini")
-    edit(folder, "edition.yaml", "      - source: articles/c.md", "      - source: articles/c.md\n        continue_on: 1")
+    edit(folder, "edition.yaml", "      - source: articles/c.md",
+         "      - source: articles/c.md\n        continue_on: 1")
     errs = failed_cleanly(banmian("build", folder, "-o", tmp_path / "out", "-q"))
     assert any("edition.yaml:18: pages[1].articles[0].continue_on: error: a jump goes to a later page" in e
                for e in errs)

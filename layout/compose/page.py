@@ -511,7 +511,7 @@ def lines_outside(blocks, left: float, right: float, space: str) -> list[str]:
             spans.setdefault(round(ln.baseline, 1), []).append((x0, x1, ln.text))
         for row in spans.values():
             row.sort()
-            for (a0, a1, at), (b0, _, bt) in zip(row, row[1:]):
+            for (_, a1, at), (b0, _, bt) in zip(row, row[1:]):
                 if b0 < a1 - TOLERANCE:
                     out.append(f"in the {b.kind}, '{_short(at)}' runs into '{_short(bt)}'")
     return out
