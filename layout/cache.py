@@ -11,6 +11,9 @@ everything it depends on (and banmian's version):
   page's own slots in edition.yaml, the template, the fonts, its articles
   (their files' bytes) and pictures, the jumps arriving, and for page 1 (the
   masthead's 今日导读) every page's slots and every article's front matter;
+- blocks: that page's blocks, under the same key, kept apart so that they
+  are checked when the page is reused but decoded only if something reads
+  them;
 - ops: a page's PDF operators: its layout.json line and the fonts;
 - reader: a page's compressed content stream in the reader edition: the
   same as its operators;
@@ -60,7 +63,7 @@ def fonts_identity(registry) -> str:
     return "\n".join(sorted(parts))
 
 
-# the libraries whose output a cached result holds (page streams, font programs, pickles)
+# the libraries whose output a cached result holds (page streams, font programs, decoded data)
 LIBRARIES = ("reportlab", "fontTools", "pikepdf", "PIL", "yaml")
 
 
