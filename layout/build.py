@@ -316,7 +316,9 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, 
         files[out_dir / "print" / f"{number:02d}.pdf"] = data
     files[out_dir / "report.json"] = report_json(result)
     # only now, with everything drawn, replace the previous outputs — all of them or none
-    commit(out_dir, files, _stale(out_dir, files, reader_path))
+    # proofs and the website are made from the edition PDF: when it changes they go
+    commit(out_dir, files, _stale_print_pages(out_dir, files),
+           derived={reader_path: [out_dir / "proofs", out_dir / "site"]})
     result.timings["write"] = time.perf_counter() - t0
     result.out_dir = out_dir
     result.files = list(files)
@@ -326,17 +328,9 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, 
 _PRINT_PAGE = re.compile(r"\d{2,}\.pdf")
 
 
-def _stale(out_dir: Path, files: dict[Path, bytes], reader_path: Path) -> list[Path]:
-    """Products in OUT that would no longer match the edition: print pages of pages it
-    no longer has, and proofs and a website made from an edition PDF that changes now."""
-    stale = []
+def _stale_print_pages(out_dir: Path, files: dict[Path, bytes]) -> list[Path]:
+    """Print pages in OUT of pages the edition no longer has."""
     print_dir = out_dir / "print"
-    if print_dir.is_dir() and not print_dir.is_symlink():
-        stale += [p for p in sorted(print_dir.iterdir()) if _PRINT_PAGE.fullmatch(p.name) and p not in files]
-    try:
-        changed = reader_path.read_bytes() != files[reader_path]
-    except OSError:
-        changed = True
-    if changed:
-        stale += [out_dir / "proofs", out_dir / "site"]
-    return stale
+    if not print_dir.is_dir() or print_dir.is_symlink():
+        return []
+    return [p for p in sorted(print_dir.iterdir()) if _PRINT_PAGE.fullmatch(p.name) and p not in files]

@@ -50,6 +50,7 @@ import stat
 from pathlib import Path
 
 from . import __version__
+from .output import write_new
 
 CACHE_FORMAT = 2   # 2: framed entries, codec JSON instead of pickle
 
@@ -134,14 +135,17 @@ def secret() -> bytes:
 
 
 MAX_ENTRY_BYTES = 512 * 1024 * 1024     # no entry banmian writes comes near this
-_ENTRY_NAME = re.compile(r"[0-9a-f]{64}(\.[a-z]+)?(\.[0-9a-f]{16}\.tmp)?")
+# an entry, or the temporary file of one (`output.write_new`) a killed build left
+_ENTRY_NAME = re.compile(r"\.?[0-9a-f]{64}(\.[a-z]+)?(\.[0-9a-f]{16}\.banmian-tmp)?")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-def _header(kind: str, key: str, payload: bytes) -> bytes:
+def _signed_head(kind: str, key: str, payload: bytes) -> tuple[bytes, bytes]:
+    """An entry's header line (format, kind, key, length) and its MAC over that and the payload."""
     head = f"banmian-cache {CACHE_FORMAT} {kind} {key} {len(payload)}".encode("ascii")
-    mac = hmac.new(secret(), head + b"\n" + payload, hashlib.sha256).hexdigest()
-    return head + b" " + mac.encode("ascii") + b"\n"
+    mac = hmac.new(secret(), head + b"\n", hashlib.sha256)
+    mac.update(payload)          # not head + payload: an entry may be megabytes
+    return head, mac.hexdigest().encode("ascii")
 
 
 def unframe(data: bytes, kind: str, key: str) -> bytes | None:
@@ -152,11 +156,8 @@ def unframe(data: bytes, kind: str, key: str) -> bytes | None:
         return None
     head, _, mac = data[:end].rpartition(b" ")
     payload = data[end + 1:]
-    expected = f"banmian-cache {CACHE_FORMAT} {kind} {key} {len(payload)}".encode("ascii")
-    if head != expected:
-        return None
-    good = hmac.new(secret(), head + b"\n" + payload, hashlib.sha256).hexdigest().encode("ascii")
-    return payload if hmac.compare_digest(mac, good) else None
+    expected, good = _signed_head(kind, key, payload)
+    return payload if head == expected and hmac.compare_digest(mac, good) else None
 
 
 class BuildCache:
@@ -238,16 +239,15 @@ class BuildCache:
         d = self._dir(kind, create=True)
         if d is None:
             return
-        tmp = d / f"{key}{suffix}.{secrets.token_hex(8)}.tmp"
+        head, mac = _signed_head(kind, key, data)
+        tmp = None
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
-            with os.fdopen(fd, "wb") as f:
-                f.write(_header(kind, key, data))
-                f.write(data)
+            tmp = write_new(path, head, b" ", mac, b"\n", data)
             os.replace(tmp, path)      # replaces a link itself, never what it points to
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()           # a cache that cannot be written only costs time
+        except OSError:                # a cache that cannot be written only costs time
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
     def get_object(self, kind: str, key: str):
         from .codec import CodecError, decode

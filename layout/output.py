@@ -38,15 +38,16 @@ def temp_name(path: Path) -> Path:
     return path.parent / f".{path.name}.{secrets.token_hex(8)}{TMP_SUFFIX}"
 
 
-def write_new(path: Path, data: bytes) -> Path:
-    """`data` written to a new temporary file beside `path`; returns its name. On failure
+def write_new(path: Path, *chunks: bytes) -> Path:
+    """`chunks` written to a new temporary file beside `path`; returns its name. On failure
     the temporary file is removed and the error raised."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in chunks:
+                f.write(chunk)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -81,15 +82,18 @@ def _remove(path: Path) -> None:
             shutil.rmtree(doomed, ignore_errors=True)
 
 
-def commit(folder: Path, files: dict[Path, bytes], remove: list[Path] = ()) -> list[Path]:
-    """Replace the products in `folder` by `files` (path -> bytes) and remove `remove`,
-    all or nothing as far as a failure while writing goes (see the module docstring).
-    Returns the paths whose bytes changed."""
+def commit(folder: Path, files: dict[Path, bytes], remove: list[Path] = (),
+           derived: dict[Path, list[Path]] | None = None) -> list[Path]:
+    """Replace the products in `folder` by `files` (path -> bytes) and remove `remove`, and
+    the products `derived[p]` made from a file p that changes now — all or nothing as far
+    as a failure while writing goes (see the module docstring). Returns the paths whose
+    bytes changed."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in files.items():
             if not same_bytes(path, data):
                 staged.append((write_new(path, data), path))
+        remove = list(remove) + [d for _, p in staged for d in (derived or {}).get(p, ())]
         remove = [p for p in remove if p.exists() or p.is_symlink()]
         if not staged and not remove:
             return []

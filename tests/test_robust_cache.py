@@ -163,7 +163,7 @@ def test_pruning_removes_only_files_named_as_entries(tmp_path):
     folder = tmp_path / ".cache"
     (folder / "print").mkdir(parents=True)
     ours = folder / "print" / ("a" * 64 + ".pdf")
-    stale_tmp = folder / "print" / ("b" * 64 + ".pdf.0123456789abcdef.tmp")
+    stale_tmp = folder / "print" / ("." + "b" * 64 + ".pdf.0123456789abcdef.banmian-tmp")  # a killed put
     theirs = folder / "print" / "README.txt"
     for p in (ours, stale_tmp, theirs):
         p.write_text("x")

@@ -81,11 +81,11 @@ def test_a_write_that_fails_part_way_leaves_the_previous_complete_set(edition_co
     edit(folder, "articles/a.md", "186公里", "187公里")    # and page 1's
     real, calls = layout.output.write_new, []
 
-    def disk_full(path, data):
+    def disk_full(path, *chunks):
         calls.append(path)
         if len(calls) == fail_at:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real(path, data)
+        return real(path, *chunks)
 
     monkeypatch.setattr(layout.output, "write_new", disk_full)
     with pytest.raises(OSError, match="No space left"):
@@ -102,9 +102,9 @@ def test_the_cli_says_a_full_disk_could_not_be_written_and_exits_2(edition_copy,
     edit(folder, "articles/c.md", "八个月", "九个月")
     code = ("import errno, sys, layout.output as o, layout.cli as c\n"
             "real = o.write_new\n"
-            "def full(p, d):\n"
+            "def full(p, *chunks):\n"
             "    if p.suffix == '.pdf' and 'print' in p.parts: raise OSError(errno.ENOSPC, 'No space left on device')\n"
-            "    return real(p, d)\n"
+            "    return real(p, *chunks)\n"
             "o.write_new = full\n"
             f"sys.argv = ['banmian', 'build', {str(folder)!r}, '-o', {str(tmp_path)!r}]\n"
             "c.main()\n")

@@ -134,13 +134,13 @@ def _ear_date(edition: Edition, setter: Setter, x: float, w: float, centre: floa
     """The left ear: the date large, weekday and 农历 below it."""
     d = edition.date
     pad = 8
-    lines = [(_fitted(setter, f"{d.month}月{d.day}日", "song-bold", 34.0, w - 2 * pad), 36.0),
-             (_fitted(setter, f"{d.year}年 星期{WEEKDAYS[d.weekday()]}", "kai", 13.0, w - 2 * pad), 22.0),
-             (_fitted(setter, lunar_date(d), "kai", 13.0, w - 2 * pad), 19.0)]
+    lines = [(fit_line(setter, f"{d.month}月{d.day}日", "song-bold", 34.0, w - 2 * pad), 36.0),
+             (fit_line(setter, f"{d.year}年 星期{WEEKDAYS[d.weekday()]}", "kai", 13.0, w - 2 * pad), 22.0),
+             (fit_line(setter, lunar_date(d), "kai", 13.0, w - 2 * pad), 19.0)]
     return _ear(lines, x, w, centre, pad, rules, True)
 
 
-def _fitted(setter: Setter, text: str, role: str, size: float, width: float, floor: float = 6.5) -> SetLine:
+def fit_line(setter: Setter, text: str, role: str, size: float, width: float, floor: float = 6.5) -> SetLine:
     """`text` at `size`, or smaller until it fits `width` (not below `floor` pt: a line that
     still does not fit is then reported by the page's check that lines stay in their space)."""
     line = setter.line(text, role, size)

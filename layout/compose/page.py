@@ -36,7 +36,7 @@ from ..tree import (
 from .article import Rect, compose_article, rows_needed
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
-from .furniture import _fitted, folio, masthead, page_label
+from .furniture import fit_line, folio, masthead, page_label
 from .place import Item, auto_place
 
 RULE_WIDTH = 0.5
@@ -426,7 +426,7 @@ def _imprint(edition: Edition, tpl: PageTemplate, setter: Setter) -> tuple[Block
     """The imprint line under a rule across the type area, in the last grid rows."""
     row = tpl.lines - IMPRINT_ROWS + 1
     y_rule = tpl.row_top(row) + 4
-    sl = _fitted(setter, _imprint_text(edition), "kai", IMPRINT_SIZE, tpl.type_width)
+    sl = fit_line(setter, _imprint_text(edition), "kai", IMPRINT_SIZE, tpl.type_width)
     x = tpl.left + max(0.0, (tpl.type_width - sl.width) / 2)
     line = TextLine(sl.text, x, tpl.baseline(row + 1), sl.runs, sl.width)
     rule = Rule(tpl.left, y_rule, tpl.left + tpl.type_width, y_rule, 0.5)

@@ -154,6 +154,7 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
     seen_sources: dict[Path, str] = {}
     jumps: list[tuple[tuple, int, int]] = []
     empty: list[tuple[int, int]] = []
+    ids: dict[str, str] = {}
     for i, praw in enumerate(raw):
         path = ("pages", i)
         pdata = src.mapping(praw, path, PAGE_KEYS)
@@ -179,7 +180,12 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
         for j, sraw in enumerate(araw):
             spath = path + ("articles", j)
             slot = _slot(src, sraw, spath, root, problems, seen_sources, load)
-            if slot is not None:
+            if slot is not None and slot.article.id in ids:
+                # the id names the article everywhere: links, bookmarks, caches, the site
+                src.error(spath + ("source",), f"two articles are called '{slot.article.id}' (also "
+                          f"{ids[slot.article.id]}): article file names must differ", "duplicate-article")
+            elif slot is not None:
+                ids[slot.article.id] = field_name(spath)
                 slots.append(slot)
                 if slot.continue_on:
                     jumps.append((spath + ("continue_on",), number, slot.continue_on))
@@ -203,23 +209,7 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
         if number not in arriving:
             src.error(("pages", i), f"page {number} has no articles and no jump continues on it: "
                       "an empty page cannot go to press", "empty-page")
-    ids: dict[str, str] = {}
-    for page in pages:
-        for slot in page.slots:
-            a = slot.article
-            if a.id in ids and ids[a.id] != slot.origin.field:
-                src.error(tuple(_field_path(slot.origin.field)) + ("source",), f"two articles are called "
-                          f"'{a.id}' (also {ids[a.id]}): article file names must differ", "duplicate-article")
-            ids.setdefault(a.id, slot.origin.field)
     return pages
-
-
-def _field_path(field: str) -> list:
-    """"pages[1].articles[2]" -> ["pages", 1, "articles", 2] (for messages)."""
-    out: list = []
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", field):
-        out.append(int(part[1:-1]) if part.startswith("[") else part)
-    return out
 
 
 def _slot(src: _Source, raw: Any, path: tuple, root: Path, problems: Problems,
