@@ -321,10 +321,10 @@ def register_types() -> None:
     from .edition.model import Article, Image, Origin, Paragraph, Placement, Span, Subhead
     from .problems import Problem, Problems, Severity
     from .render.fontembed import EmbeddedFont
-    from .render.pdf import PageOps
+    from .render.pdf import Mark, PageOps
     from .text.paragraph import Run, TypesetLine
     from .tree import ArticleEntry, Block, Box, Grid, PageTree, Rule, TextLine
     codec.register(Article, Image, Origin, Paragraph, Placement, Span, Subhead, Problem, Problems, Severity,
                    EmbeddedFont,
-                   PageOps, Run, TypesetLine, SetLine, FlowLine, _Piece, ArticleEntry, Block, Box, Grid, PageTree,
+                   Mark, PageOps, Run, TypesetLine, SetLine, FlowLine, _Piece, ArticleEntry, Block, Box, Grid, PageTree,
                    Rule, TextLine)

@@ -52,12 +52,14 @@ class TextLine:
     last: bool = True        # a paragraph's last line (set solid), or a display line
     vertical: bool = False   # 竖排: runs hold one glyph each, x/baseline absolute per glyph
     rotated: bool = False    # 竖排: the glyph is turned 90° clockwise; `baseline` is the y where it starts
+    heading: bool = False    # a body line that is a subhead (小标题), not part of a paragraph
 
     def to_json(self) -> dict:
         return {"text": self.text, "x": round(self.x, 3), "baseline": round(self.baseline, 3),
                 "measure": round(self.measure, 3), "last": self.last,
                 **({"vertical": True} if self.vertical else {}),
                 **({"rotated": True} if self.rotated else {}),
+                **({"heading": True} if self.heading else {}),
                 "runs": [r.to_json() for r in self.runs]}
 
 

@@ -98,7 +98,7 @@ def test_the_reader_has_page_labels_language_and_metadata(sample_build):
     reader = PdfReader(sample_build.out_dir / "qinghe-ribao.pdf")
     assert reader.page_labels == ["01", "02", "03", "04"]
     root = reader.trailer["/Root"]
-    assert root["/Lang"] == "zh-CN"
+    assert root["/Lang"] == "zh-Hans"
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
     assert reader.metadata.title == "清河日报 2026年11月28日"
     assert reader.metadata.author == "清河日报社"
@@ -132,7 +132,29 @@ def test_text_comes_out_one_article_after_another(edition_copy, tmp_path):
 def test_qpdf_finds_no_structural_error(sample_build, prints):
     for pdf in [sample_build.out_dir / "qinghe-ribao.pdf", *prints]:
         proc = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True, check=False)
-        assert proc.returncode == 0, (pdf.name, proc.stdout[-500:])
+        warnings = [w for w in proc.stderr.splitlines() if w.startswith("WARNING")]
+        # qpdf before 12 counts the objects of an outline in an object stream differently from
+        # the qpdf 12 that linearised the file (pikepdf's): its check calls that one hint
+        # table wrong, and qpdf 12's own check below accepts it (a hint, not content)
+        if _qpdf_major() < 12:
+            warnings = [w for w in warnings if not w.endswith("incorrect object count in outline hint table")]
+        assert proc.returncode in (0, 3) and not warnings, (pdf.name, proc.stdout[-500:], proc.stderr[-500:])
+
+
+def _qpdf_major() -> int:
+    out = subprocess.run(["qpdf", "--version"], capture_output=True, text=True, check=False).stdout
+    match = re.search(r"qpdf version (\d+)", out)
+    return int(match.group(1)) if match else 0
+
+
+def test_the_qpdf_that_wrote_the_reader_edition_finds_its_linearization_and_syntax_sound(sample_build):
+    import io
+
+    import pikepdf
+    with pikepdf.open(sample_build.out_dir / "qinghe-ribao.pdf") as pdf:
+        report = io.StringIO()
+        assert pdf.check_linearization(report), report.getvalue()
+        assert pdf.check_pdf_syntax() == []
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")

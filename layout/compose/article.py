@@ -303,7 +303,7 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
             baseline = tpl.baseline(frame.row + i)
             if fl.kind == "subhead":
                 lines.append(TextLine(fl.text, fx + (tpl.column_width - fl.line.width) / 2, baseline,
-                                      fl.line.runs, fl.line.width, True))
+                                      fl.line.runs, fl.line.width, True, heading=True))
             else:
                 tl = fl.line
                 lines.append(TextLine(tl.text, fx, baseline, tl.runs, tl.indent + tl.measure, tl.last))

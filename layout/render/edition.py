@@ -20,6 +20,7 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, 
 from ..fonts import FontRegistry
 from ..tree import EditionTree, PageTree, jump_blocks
 from .pdf import RenderOptions, page_geometry, render
+from .tagged import tag
 
 PDFX_VERSION = "PDF/X-1a:2001"
 PDFX4_VERSION = "PDF/X-4"
@@ -56,26 +57,32 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
                 rect = (off + b.x, off + page.height - b.bottom, off + b.right, off + page.height - b.y)
                 c.linkAbsolute("", target, rect, thickness=0)
 
+    ops = {} if ops is None else ops
     data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page), ops=ops,
                   streams=streams, fonts=fonts)
-    return linearize(data)
+    marks = {number: page_ops.marks for number, page_ops in ops.items()}
+    return finish(data, lambda pdf: tag(pdf, tree, marks, opts.title, opts.author, opts.date))
 
 
-def linearize(data: bytes) -> bytes:
-    """Linearise ("fast web view") with pikepdf when it is installed: a reader's viewer
-    shows the first page before the whole edition has downloaded. Deterministic: the
-    same input gives the same bytes (deterministic /ID)."""
-    try:
-        import pikepdf
-    except ImportError:
-        return data
+def finish(data: bytes, edit=None) -> bytes:
+    """Edit the document with pikepdf (`edit(pdf)`: the structure tree), then linearise
+    it ("fast web view"): a reader's viewer shows the first page before the whole
+    edition has downloaded. Deterministic: the same input gives the same bytes
+    (deterministic /ID)."""
     import io
+
+    import pikepdf
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        # every stream is already Flate-compressed: compress_streams=True would have qpdf
-        # inflate and deflate them all again (0.43 s → 0.02 s for 64 pages, 0.2 % larger)
-        pdf.save(out, linearize=True, deterministic_id=True, compress_streams=False,
-                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        if edit is not None:
+            edit(pdf)
+        # Every stream is already Flate-compressed: with decoding off qpdf leaves them as they
+        # are (inflating and deflating them all again took 0.43 s for 64 pages) and compresses
+        # only what is new: the XMP packet and the object streams that pack the structure
+        # tree's thousands of small dictionaries (64 synthetic pages: 1.85 → 1.47 MB).
+        pdf.save(out, linearize=True, deterministic_id=True, compress_streams=True,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none, recompress_flate=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
 

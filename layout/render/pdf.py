@@ -24,10 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from reportlab import rl_config
 from reportlab.lib.utils import ImageReader, TimeStamp
@@ -35,7 +37,7 @@ from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
 from ..fonts import FontRegistry
-from ..tree import Block, EditionTree, PageTree
+from ..tree import Block, EditionTree, PageTree, TextLine
 from ..units import mm
 from .fontembed import FontUse, to_unicode_cmap
 
@@ -109,6 +111,32 @@ COLOURS = {
 }
 
 
+class Mark(NamedTuple):
+    """One marked-content sequence of a page (PDF 32000-1 §14.6): a line of text, a
+    picture or a block's rules, and what it is for the structure tree of the reader
+    edition (`render.tagged`). `text` is the line as the copy has it: the reader
+    attaches it as /ActualText, so that text extraction, copy and search give the copy
+    whatever spacing the line was justified with (a 1/4-em gap before a figure, letter
+    spacing, compressed punctuation)."""
+    role: str          # structure type (see `tagged`); "Artifact" for furniture and rules; "Span" for
+    article: str = ""  # a line inside either, which carries only its ActualText
+    text: str = ""
+    last: bool = True  # a body paragraph's piece: the paragraph ends with it
+
+
+# Where a marked-content sequence begins (its index in PageOps.marks) and ends. The reader
+# writes BDC/EMC there; the print page drops them (a plate needs no structure).
+MARK_BEGIN, MARK_END = "\x01", "\x02"
+_MARK_TOKEN = re.compile("([\x01\x02])(\\d+)[\x01\x02]")
+_MARK_TOKEN_SPACED = re.compile("^[\x01\x02]\\d+[\x01\x02] ?| [\x01\x02]\\d+[\x01\x02]")   # and its space
+
+# What each block kind is in the structure tree; kinds not named are page furniture,
+# drawn as artifacts (masthead, folio, ear, imprint, rules, overset marks).
+BLOCK_ROLES = {"kicker": "Kicker", "headline": "H1", "subhead": "Subhead", "byline": "Byline",
+               "body": "P", "caption": "Caption", "image": "Figure", "jump": "Link"}
+DECK_KINDS = ("kicker", "headline", "subhead", "byline")
+
+
 @dataclass(frozen=True)
 class PageOps:
     """One page drawn as PDF operators, for either product: text, rules and crop marks
@@ -118,6 +146,7 @@ class PageOps:
     build keeps it for a page that did not change."""
     parts: tuple            # str (operators) | Block (a picture)
     chars: dict             # PostScript name -> str of the characters drawn with it
+    marks: tuple = ()       # Mark per marked-content sequence, in drawing order
 
 
 def font_names(faces) -> dict[str, str]:
@@ -131,27 +160,52 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
     names = font_names(registry.faces.values())
     chars: dict[str, set] = {}
     parts: list = []
+    marks: list[Mark] = []
     code = [BLACK]
+
+    def begin(mark: Mark) -> str:
+        """Open a marked sequence; returns the token that closes it."""
+        code.append(f"{MARK_BEGIN}{len(marks)}{MARK_BEGIN}")
+        marks.append(mark)
+        return f"{MARK_END}{len(marks) - 1}{MARK_END}"
     # Text state (Tf, Tc) and the line width are graphics state and survive ET/BT:
     # track them for the whole page, starting unknown.
     font = size = track = width = None
+    continued = {a.id for a in page.articles if a.part > 1}
     for block in page.blocks:
+        role = BLOCK_ROLES.get(block.kind, "Artifact") if block.article else "Artifact"
+        if block.article in continued and block.kind in DECK_KINDS:
+            role = "Artifact"   # the headline repeated over a continuation: read once, where the story starts
         if block.kind == "image":
+            end = begin(Mark(role, block.article))
             parts.append(" ".join(code))
             parts.append(block)
-            code = []
+            code = [end]
             continue
         red = block.colour == "red"
         if red:
             code.append(RED)
-        for rule in block.rules:
-            if rule.width != width:
-                code.append(f"{rule.width:g} w")
-                width = rule.width
-            code.append(f"{rule.x0 + off:.4f} {top - rule.y0:.4f} m {rule.x1 + off:.4f} {top - rule.y1:.4f} l S")
+        if block.rules:
+            end = begin(Mark("Artifact"))
+            for rule in block.rules:
+                if rule.width != width:
+                    code.append(f"{rule.width:g} w")
+                    width = rule.width
+                code.append(f"{rule.x0 + off:.4f} {top - rule.y0:.4f} m {rule.x1 + off:.4f} {top - rule.y1:.4f} l S")
+            code.append(end)
         if block.lines:
             code.append("BT")
+            # A body block is marked paragraph by paragraph (a piece of a paragraph in
+            # this column); any other block as one sequence. Inside, each line is a /Span
+            # carrying its ActualText.
+            piece = None            # [token that closes it, index of its mark]
+            if role != "P":
+                piece = [begin(Mark(role, block.article, "".join(ln.text for ln in block.lines))), len(marks) - 1]
             for line in block.lines:
+                if role == "P" and piece is None:
+                    piece = [begin(Mark("H2" if line.heading else "P", block.article, last=False)),
+                             len(marks) - 1]
+                end = begin(Mark("Span", block.article, line.text)) if needs_actual_text(line) else ""
                 y = f"{top - line.baseline:.4f}"
                 # a glyph turned 90° clockwise (竖排 Latin, ～): text x runs down the page
                 matrix = "0 -1 1 0" if line.rotated else "1 0 0 1"
@@ -173,13 +227,63 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
                     # one UTF-16 string per run at its own origin; a hex string because
                     # bytes.hex() is native and escaping a literal string is not
                     code.append(f"{matrix} {x0 + run.x:.4f} {y} Tm <{run.text.encode('utf-16-be').hex()}> Tj")
+                if end:
+                    code.append(end)
+                if role == "P" and (line.last or line.heading):
+                    marks[piece[1]] = marks[piece[1]]._replace(last=True)
+                    code.append(piece[0])
+                    piece = None
+            if piece is not None:
+                code.append(piece[0])
             code.append("ET")
         if red:
             code.append(BLACK)
     if page.crop_marks:
+        end = begin(Mark("Artifact"))
         code.append(_crop_marks(page, off))
+        code.append(end)
     parts.append(" ".join(code))
-    return PageOps(tuple(p for p in parts if p != ""), {k: "".join(sorted(v)) for k, v in chars.items()})
+    return PageOps(tuple(p for p in parts if p != ""), {k: "".join(sorted(v)) for k, v in chars.items()},
+                   tuple(marks))
+
+
+# Gaps wider than this share of the type size read as word spaces to text extraction
+# (poppler starts a new word at 0.1 em); letter spacing up to it is safe.
+SAFE_TRACKING = 0.08
+
+
+def needs_actual_text(line: TextLine) -> bool:
+    """Whether extraction from the glyphs alone could differ from the line's text: true
+    for a line of several runs (a gap before a figure, a change of face, compressed
+    punctuation), letter spacing wider than `SAFE_TRACKING`, or characters not drawn
+    (the space in a kicker). A plain run of text needs no ActualText (3.5 KB a page)."""
+    if len(line.runs) != 1:
+        return True
+    run = line.runs[0]
+    return run.text != line.text or run.tracking > SAFE_TRACKING * run.size
+
+
+def marked_content(marks: tuple, mode: str):
+    """The function that writes a page's mark tokens for `mode`: in the reader, BDC with
+    the MCID (numbered in drawing order, artifacts and spans not counted), a line's
+    ActualText as a /Span property list (the form poppler reads as well as pdfium), EMC
+    at the end; in print, nothing."""
+    if mode != "reader":
+        return lambda part: _MARK_TOKEN_SPACED.sub("", part)   # the same operators as before tagging
+    begins = []
+    mcid = 0
+    for mark in marks:
+        if mark.role == "Span":
+            begins.append(f"/Span <</ActualText <feff{mark.text.encode('utf-16-be').hex()}>>> BDC")
+        elif mark.role == "Artifact":
+            begins.append("/Artifact BMC")
+        else:
+            begins.append(f"/{mark.role} <</MCID {mcid}>> BDC")
+            mcid += 1
+
+    def fill(part: str) -> str:
+        return _MARK_TOKEN.sub(lambda m: begins[int(m.group(2))] if m.group(1) == MARK_BEGIN else "EMC", part)
+    return fill
 
 
 # zlib level for page content: level 6 (zlib's default) took 1.6× as long as level 5 on
@@ -211,11 +315,12 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
         fonts.add(psname, text)
     pictures = any(not isinstance(part, str) for part in ops.parts)
     if stream is None or pictures:
+        fill = marked_content(ops.marks, opts.mode)
         for part in ops.parts:
             if isinstance(part, str):
                 for token, value in colours.items():
                     part = part.replace(token, value)
-                c._code.append(part)
+                c._code.append(fill(part))
             else:
                 _draw_image(c, part, opts, images, off, off + page.height, print_mode)
         stream = None

@@ -1,0 +1,157 @@
+"""The reader edition as a tagged PDF (PDF 32000-1 §14.7–14.8, PDF/UA-1 ISO 14289-1).
+
+`page_ops` marks every line, picture and rule of a page as it draws it
+(`pdf.Mark`): the reader writes each as a marked-content sequence with an
+MCID, or as an artifact. Here the structure tree is built over those
+sequences, in reading order:
+
+    Document
+      Art            one per story, in the order the pages list their articles
+                     (a jumped story is one Art: its continuation joins it)
+        Kicker       引题       (role-mapped to P)
+        H1           主题
+        Subhead      副题       (role-mapped to P)
+        Byline       署名       (role-mapped to P)
+        Figure       Alt = the caption
+        Caption
+        P            a paragraph, across columns and across the jump
+        H2           小标题
+        Link         the 下转/上接 line, with its link annotation (OBJR)
+
+Only the headline is a heading (H1): the kicker stands above it, so as H2 it
+would break the heading order a screen reader navigates by (PDF/UA-1 §7.4.2
+asks headings to nest); kicker, subhead and byline keep their own names,
+mapped to P. Masthead, folio, ear, imprint, rules and crop marks are
+pagination artifacts.
+
+Also set: /MarkInfo /Marked true, /Lang zh-Hans, /ViewerPreferences
+/DisplayDocTitle (already), the page's /StructParents and /Tabs /S, /Contents
+on link annotations, and XMP metadata with the title (dc:title), language
+and dates. The file does not claim PDF/UA (no pdfuaid in the XMP): no PDF/UA
+validator runs offline here; `tests/test_reader_pdf.py` checks what can be
+checked from the file itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+
+from ..tree import EditionTree
+
+LANG = "zh-Hans"
+ROLE_MAP = {"Kicker": "P", "Subhead": "P", "Byline": "P"}
+
+
+def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str, author: str,
+        date: dt.date | None) -> None:
+    """Add the structure tree to `pdf` (the reader edition, pages in `tree` order), given
+    each page's marks (page number -> tuple of pdf.Mark)."""
+    root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array()))
+    root.K = Array([document])
+    root.RoleMap = Dictionary({f"/{k}": Name("/" + v) for k, v in ROLE_MAP.items()})
+
+    headlines = {}
+    for page in tree.pages:
+        for entry in page.articles:
+            headlines.setdefault(entry.id, entry.headline)
+    stories: dict[str, pikepdf.Object] = {}
+    open_paragraph: dict[str, pikepdf.Object] = {}   # article -> its P still running (across columns, pages)
+    nums = Array()
+    next_key = len(tree.pages)
+    for index, (page, pdf_page) in enumerate(zip(tree.pages, pdf.pages)):
+        page_ref = pdf_page.obj
+        for entry in page.articles:   # stories in the page's reading order
+            if entry.id not in stories:
+                stories[entry.id] = _element(pdf, "Art", document, page_ref, T=String(headlines[entry.id]))
+        parents = Array()
+        figure = None                 # the Figure element just made, for its caption
+        links = []                    # (Link element, its text)
+        for mark in marks.get(page.number, ()):
+            if mark.role in ("Span", "Artifact"):   # a line's ActualText; furniture
+                continue
+            story = stories.get(mark.article)
+            if story is None:         # a block whose article the page does not list
+                story = stories[mark.article] = _element(pdf, "Art", document, page_ref)
+            if mark.role == "P":
+                element = open_paragraph.get(mark.article)
+                if element is None:
+                    element = open_paragraph[mark.article] = _element(pdf, "P", story, page_ref)
+                if mark.last:
+                    del open_paragraph[mark.article]
+            else:
+                element = _element(pdf, mark.role, story, page_ref)
+                if mark.role == "Link":
+                    links.append((element, mark.text))
+                elif mark.role == "Figure":
+                    figure = element
+                    element.Alt = String(f"图片：{headlines.get(mark.article, '')}")
+                elif mark.role == "Caption" and figure is not None:
+                    figure.Alt = String(mark.text)   # a figure's alternative text is its caption (PDF/UA-1 §7.3)
+            if mark.role not in ("Figure", "Caption"):
+                figure = None
+            _add_content(element, page_ref, len(parents))
+            parents.append(element)
+        pdf_page.StructParents = index
+        nums.extend([index, parents])
+        # link annotations in drawing order are the page's jump lines in drawing order
+        annots = [a for a in pdf_page.get("/Annots", Array()) if a.get("/Subtype") == Name.Link]
+        for annot, (link, text) in zip(annots, links):
+            annot.StructParent = next_key
+            annot.Contents = String(text.strip("（）"))
+            link.K.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=page_ref))
+            nums.extend([next_key, link])
+            next_key += 1
+        if annots:
+            pdf_page.Tabs = Name.S   # tab through links in structure order
+    root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+    root.ParentTreeNextKey = next_key
+    pdf.Root.StructTreeRoot = root
+    pdf.Root.MarkInfo = Dictionary(Marked=True)
+    pdf.Root.Lang = String(LANG)
+    pdf.Root.Metadata = pdf.make_stream(_xmp(title, author, date), Type=Name.Metadata, Subtype=Name.XML)
+
+
+def _element(pdf: pikepdf.Pdf, role: str, parent, page_ref, **extra) -> pikepdf.Object:
+    element = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name("/" + role), P=parent, Pg=page_ref,
+                                           K=Array(), **extra))
+    parent.K.append(element)
+    return element
+
+
+def _add_content(element, page_ref, mcid: int) -> None:
+    """An MCID on the element's own page is a plain integer; on another page (a paragraph
+    continued over the jump) a marked-content reference names the page."""
+    if element.Pg.objgen == page_ref.objgen:
+        element.K.append(mcid)
+    else:
+        element.K.append(Dictionary(Type=Name.MCR, Pg=page_ref, MCID=mcid))
+
+
+def _xml(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xmp(title: str, author: str, date: dt.date | None) -> bytes:
+    stamp = (date or dt.date(2000, 1, 1)).isoformat() + "T00:00:00Z"
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(title)}</rdf:li></rdf:Alt></dc:title>
+   <dc:creator><rdf:Seq><rdf:li>{_xml(author)}</rdf:li></rdf:Seq></dc:creator>
+   <dc:language><rdf:Bag><rdf:li>{LANG}</rdf:li></rdf:Bag></dc:language>
+   <dc:format>application/pdf</dc:format>
+   <xmp:CreateDate>{stamp}</xmp:CreateDate>
+   <xmp:ModifyDate>{stamp}</xmp:ModifyDate>
+   <xmp:CreatorTool>banmian</xmp:CreatorTool>
+   <pdf:Producer>banmian (reportlab)</pdf:Producer>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>""".encode()
