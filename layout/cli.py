@@ -210,15 +210,52 @@ def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or editio
 
 
 @app.command()
-def site(edition_dir: Path = typer.Argument(..., help="the edition folder"),
+def site(edition_dir: Path = typer.Argument(..., help="an edition folder, or an archive: a folder of edition folders"),
          out: Path = typer.Option(Path("output"), "-o", "--out"),
-         jobs: int = typer.Option(1, "-j", "--jobs", min=1)) -> None:
-    """Build the edition, then its 数字报 website in OUT/<slug>/site/ (static, works from file://)."""
+         jobs: int = typer.Option(1, "-j", "--jobs", min=1),
+         base_url: str = typer.Option("", "--base-url",
+                                      help="where OUT/<slug>/site/ will be served (https://…/); "
+                                           "an archive's sites are served beside it as ../<slug>/site/")) -> None:
+    """Build the edition, then its 数字报 website in OUT/<slug>/site/ (static, works from file://).
+    Given a folder of edition folders (an archive, e.g. one per date), build every edition and
+    its site, then OUT/archive/: 往期回顾 by month and a full-text 检索 over every article."""
+    from .site.build import SiteError
+    if (edition_dir / "edition.yaml").is_file():
+        made = _site_of(edition_dir, out, jobs, base_url, "")
+        if made is None:
+            raise typer.Exit(1)
+        typer.echo(f"site: {made.pages} pages, {made.articles} articles → {made.folder / 'index.html'}")
+        return
+    editions = sorted(p for p in edition_dir.iterdir() if (p / "edition.yaml").is_file()) \
+        if edition_dir.is_dir() else []
+    if not editions:
+        typer.echo(f"{edition_dir}: neither an edition folder (no edition.yaml) nor an archive of them", err=True)
+        raise typer.Exit(2)
+    from .site.archive import build_archive, read_edition_site
+    archived, failed = [], []
+    for folder in editions:
+        url = f"{base_url}{folder.name}/site/" if base_url else ""
+        made = _site_of(folder, out, jobs, url, "../../archive/index.html")
+        if made is None:
+            failed.append(folder.name)
+            continue
+        archived.append(read_edition_site(out, made.folder.parent))
+    try:
+        result = build_archive(archived, out / "archive")
+    except (SiteError, OSError) as exc:
+        typer.echo(f"archive: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"archive: {result.editions} editions, {result.articles} articles, search index "
+               f"{result.index_bytes / 1e6:.1f} MB → {result.folder / 'index.html'}")
+    if failed:
+        typer.echo(f"not in the archive (build failed): {', '.join(failed)}", err=True)
+        raise typer.Exit(1)
+
+
+def _site_of(edition_dir: Path, out: Path, jobs: int, base_url: str, archive: str):
+    """Build one edition and its site; None (problems printed) when either fails."""
     from .build import build_edition
     from .site.build import SiteError, build_site
-    if not (edition_dir / "edition.yaml").is_file():
-        typer.echo(f"{edition_dir}: not an edition folder (no edition.yaml)", err=True)
-        raise typer.Exit(2)
     try:
         result = build_edition(edition_dir, out, jobs=jobs)
     except OSError as exc:
@@ -226,11 +263,10 @@ def site(edition_dir: Path = typer.Argument(..., help="the edition folder"),
         raise typer.Exit(2) from None
     _print_problems(result.problems, True)
     if not result.ok:
-        typer.echo("build failed: no site written", err=True)
-        raise typer.Exit(1)
+        typer.echo(f"{edition_dir}: build failed: no site written", err=True)
+        return None
     try:
-        made = build_site(result.edition, result.out_dir)
+        return build_site(result.edition, result.out_dir, base_url=base_url, archive=archive)
     except SiteError as exc:
         typer.echo(f"site: {exc}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"site: {made.pages} pages, {made.articles} articles → {made.folder / 'index.html'}")
+        return None

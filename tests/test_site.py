@@ -10,6 +10,7 @@ import pytest
 
 from layout.site.build import SiteError, build_site
 
+SAMPLE_MINI = __import__("pathlib").Path(__file__).resolve().parent / "fixtures" / "mini"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -58,6 +59,9 @@ def test_every_link_and_asset_exists_and_nothing_is_fetched_from_outside(site):
         for ref in parser.refs:
             url = urlparse(ref)
             assert not url.scheme and not url.netloc, f"{html.name} refers outside: {ref}"
+            if not url.path:   # a link within the page (跳到正文)
+                assert f'id="{url.fragment}"' in html.read_text(encoding="utf-8"), f"{html.name} → {ref}"
+                continue
             target = (html.parent / url.path).resolve()
             assert target.is_file(), f"{html.relative_to(site.folder)} → {ref}"
             checked += 1
@@ -149,3 +153,208 @@ def test_the_page_areas_are_reachable_by_keyboard(site, page):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith("/articles/railway.html")
+
+
+# --- what a reader downloads and shares ------------------------------------------
+
+def test_download_this_page_gives_the_rgb_reader_page_not_the_cmyk_print_page(site, sample_build):
+    from layout.qa.pdfinspect import inspect_pdf
+    page_pdf = site.folder / "pdf" / "01.pdf"
+    facts = inspect_pdf(page_pdf)
+    assert len(facts) == 1
+    assert facts[0].rgb_operators > 0 and "DeviceCMYK" not in facts[0].colour_spaces
+    assert not facts[0].boxes.get("TrimBox") or facts[0].boxes["TrimBox"] == facts[0].boxes["MediaBox"]
+    import pypdfium2
+    text = pypdfium2.PdfDocument(str(page_pdf))[0].get_textpage().get_text_range()
+    assert "全长186公里" in text, "the page keeps its text layer"
+    page = (site.folder / "pages" / "01.html").read_text(encoding="utf-8")
+    assert 'href="../pdf/01.pdf" download>下载本版 PDF' in page
+
+
+def test_the_page_image_comes_in_sizes_for_phones_desktops_and_zoom(site):
+    html = (site.folder / "pages" / "01.html").read_text(encoding="utf-8")
+    srcset = re.search(r'srcset="([^"]+)"', html).group(1)
+    widths = [int(part.split()[1][:-1]) for part in srcset.split(",")]
+    assert widths == [480, 960, 1600]
+    assert 'sizes="(max-width: 760px)' in html
+    from PIL import Image as PILImage
+    for w in (*widths, 2400):
+        with PILImage.open(site.folder / "img" / f"01-{w}.webp") as im:
+            assert im.width == w
+    zoom = (site.folder / "zoom" / "01.html").read_text(encoding="utf-8")
+    assert "01-2400.webp" in zoom and 'href="../zoom/01.html"' in html
+
+
+def test_article_views_name_the_articles_before_and_after_and_list_the_page(site, sample_build):
+    first = sample_build.tree.pages[0].articles
+    html = (site.folder / "articles" / f"{first[1].id}.html").read_text(encoding="utf-8")
+    for rel, word, other in (("prev", "上一篇", first[0]), ("next", "下一篇", first[2])):
+        assert re.search(f'rel="{rel}"[^>]*><span class="dir">{word}</span><span class="t">{re.escape(other.headline)}',
+                         html)
+    listed = re.search(r'<aside class="samepage".*?</aside>', html, re.S).group(0)
+    for a in first:
+        assert a.headline in listed
+    assert '<meta property="og:type" content="article">' in html
+    assert f'<meta property="og:title" content="{first[1].headline}">' in html
+    assert 'property="og:description" content="本报' in html
+
+
+def test_feed_and_sitemap_list_every_article_with_absolute_links_given_the_site_address(sample_build, tmp_path):
+    import shutil as sh
+    import xml.etree.ElementTree as ET
+    build_dir = tmp_path / "qinghe-ribao"
+    for name in ("layout.json", "qinghe-ribao.pdf"):
+        (build_dir).mkdir(exist_ok=True)
+        sh.copyfile(sample_build.out_dir / name, build_dir / name)
+    base = "https://epaper.example.cn/2026-11-28/site/"
+    made = build_site(sample_build.edition, build_dir, base_url=base)
+    rss = ET.parse(made.folder / "feed.xml").getroot()
+    items = rss.findall("./channel/item")
+    assert len(items) == len(sample_build.edition.articles)
+    assert {i.findtext("title") for i in items} == {a.headline.replace("|", "") for a in sample_build.edition.articles}
+    assert all(i.findtext("link").startswith(base + "articles/") for i in items)
+    urls = [u.text for u in ET.parse(made.folder / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert len(urls) == 1 + 4 + len(items) and all(u.startswith(base) for u in urls)
+    html = (made.folder / "articles" / "railway.html").read_text(encoding="utf-8")
+    assert f'<meta property="og:url" content="{base}articles/railway.html">' in html
+    with pytest.raises(SiteError, match="base-url"):
+        build_site(sample_build.edition, build_dir, base_url="javascript:alert(1)")
+
+
+# --- the archive (往期回顾) and its search --------------------------------------
+
+@pytest.fixture(scope="module")
+def archive(site, sample_build):
+    """Two editions side by side in one OUT: the sample (11-28) and the mini fixture dated 11-27."""
+    from layout.build import build_edition
+    from layout.site.archive import build_archive, read_edition_site
+    out = sample_build.out_dir.parent
+    source = out.parent / "archive-src" / "mini"
+    shutil.copytree(SAMPLE_MINI, source)
+    yaml = source / "edition.yaml"
+    yaml.write_text(re.sub(r"(?m)^date: .*$", "date: 2026-11-27", yaml.read_text(encoding="utf-8")), encoding="utf-8")
+    mini = build_edition(source, out)
+    assert mini.ok
+    build_site(mini.edition, mini.out_dir, archive="../../archive/index.html")
+    editions = [read_edition_site(out, sample_build.out_dir), read_edition_site(out, mini.out_dir)]
+    return build_archive(editions, out / "archive")
+
+
+def test_the_archive_lists_editions_by_date_in_a_calendar(archive):
+    html = (archive.folder / "index.html").read_text(encoding="utf-8")
+    assert "2026年11月" in html
+    listed = re.search(r'<ul class="titles">.*?</ul>', html, re.S).group(0)
+    assert listed.index("11月28日 第12345期") < listed.index("11月27日 第101期"), "newest first"
+    assert re.search(r'<a href="../mini/site/index.html" aria-label="2026年11月27日[^"]*第101期">27</a>', html)
+    assert 'href="../qinghe-ribao/site/index.html"' in html and 'href="../mini/site/index.html"' in html
+    assert archive.editions == 2
+
+
+def test_the_search_index_finds_bigrams_in_the_shard_the_browser_computes(archive):
+    from layout.site.archive import normalize, shard_of
+    assert normalize("增长 5.6％") == "增长5.6%"
+    shard = (archive.folder / "search" / "bg" / f"{shard_of('铁路'):02x}.js").read_text(encoding="utf-8")
+    assert '"铁路":[' in shard
+
+
+def _search(page, folder, query: str) -> str:
+    page.goto((folder / "search.html").as_uri() + "?q=" + query)
+    page.wait_for_function("document.body.dataset.searchDone !== undefined && document.body.dataset.searchDone !== ''")
+    return page.inner_text("#status")
+
+
+def test_searching_the_archive_finds_chinese_and_figures_and_opens_the_article(archive, page):
+    status = _search(page, archive.folder, "城际铁路")
+    assert status.startswith("找到")
+    titles = page.locator("#results li > a").all_inner_texts()
+    assert "清河至东港城际铁路全线贯通" in titles
+    assert page.locator("#results mark").first.inner_text() == "城际铁路"
+    _search(page, archive.folder, "增长5.6%")
+    assert "经济运行稳中有进 发展质量持续提升" in page.locator("#results li > a").all_inner_texts()
+    page.click("text=经济运行稳中有进 发展质量持续提升")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/qinghe-ribao/site/articles/economy.html")
+    assert _search(page, archive.folder, "没有这样的文章内容").startswith("没有找到")
+    page.goto((archive.folder / "search.html").as_uri() + "?q=桥")
+    assert page.inner_text("#status") == "请输入至少两个字"
+
+
+def test_a_hit_in_an_older_edition_links_to_that_edition(archive, page):
+    _search(page, archive.folder, "供水温度")   # only in the mini edition (11-27)
+    links = page.locator("#results li > a")
+    assert links.count() >= 1
+    assert "/mini/site/articles/" in links.first.get_attribute("href")
+    assert "2026-11-27" in page.locator("#results .meta").first.inner_text()
+
+
+# --- phones and desktops, and accessibility ---------------------------------------
+
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def _views(site, archive) -> dict[str, str]:
+    return {"index": (site.folder / "index.html").as_uri(), "page": (site.folder / "pages" / "01.html").as_uri(),
+            "article": (site.folder / "articles" / "railway.html").as_uri(),
+            "zoom": (site.folder / "zoom" / "01.html").as_uri(),
+            "archive": (archive.folder / "index.html").as_uri(),
+            "search": (archive.folder / "search.html").as_uri() + "?q=城际铁路"}
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_every_view_fits_the_screen_and_its_targets_are_big_enough_to_tap(site, archive, browser, viewport):
+    context = browser.new_context(viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone",
+                                  has_touch=viewport == "phone")
+    pg = context.new_page()
+    try:
+        for name, url in _views(site, archive).items():
+            pg.goto(url)
+            if name == "search":
+                pg.wait_for_function("document.body.dataset.searchDone")
+            width = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width[0] <= width[1], f"{name}: scrolls sideways at {viewport} ({width[0]} > {width[1]} px)"
+            # targets outside running text: at least 24 × 24 CSS px (WCAG 2.2 2.5.8)
+            small = pg.evaluate("""() => [...document.querySelectorAll('a[href], button')]
+                .filter(e => !e.closest('article p, .spans, .skip') && e.offsetParent !== null)
+                .map(e => [e.textContent.trim().slice(0, 20), e.getBoundingClientRect()])
+                .filter(([t, r]) => r.height < 24 || r.width < 24).map(([t, r]) => `${t} ${r.width}x${r.height}`)""")
+            assert not small, f"{name} at {viewport}: {small}"
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_page_loads_the_phone_sized_image_and_the_zoom_pans(site, browser):
+    context = browser.new_context(viewport=VIEWPORTS["phone"], device_scale_factor=2, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    try:
+        pg.goto((site.folder / "pages" / "01.html").as_uri())
+        src = pg.evaluate("document.querySelector('.sheet img').currentSrc")
+        assert src.endswith("01-960.webp"), src
+        pg.click("text=放大版面")
+        assert pg.url.endswith("/zoom/01.html")
+        pane = pg.evaluate("(() => { const z = document.querySelector('.zoomview'); z.scrollLeft = 500; "
+                           "return [z.scrollWidth, z.clientWidth, z.scrollLeft]; })()")
+        assert pane[0] > pane[1] * 3 and pane[2] == 500, pane
+        pg.click('a.area[data-article="railway"]', position={"x": 40, "y": 40})
+        pg.wait_for_load_state("load")
+        assert pg.url.endswith("/articles/railway.html")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_axe_finds_no_wcag_2_2_aa_violation_on_any_view(site, archive, browser, viewport):
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python missing")
+    axe = axe_module.Axe()
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+               "resultTypes": ["violations"]}
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    pg = context.new_page()
+    try:
+        for name, url in _views(site, archive).items():
+            pg.goto(url)
+            if name == "search":
+                pg.wait_for_function("document.body.dataset.searchDone")
+            results = axe.run(pg, options=options)
+            assert results.violations_count == 0, f"{name} at {viewport}:\n{results.generate_snapshot()}"
+    finally:
+        context.close()

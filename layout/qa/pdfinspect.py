@@ -70,7 +70,7 @@ def inspect_page(reader: PdfReader, index: int) -> PageFacts:
     overprint = False
     stack = []
     content = ContentStream(page.get_contents(), reader) if page.get_contents() is not None else None
-    for operands, op in (content.operations if content else []):
+    for operands, op in (content.operations if content is not None else []):
         if op in RGB_OPS:
             facts.rgb_operators += 1
             facts.colour_spaces.add("DeviceRGB")

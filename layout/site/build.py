@@ -2,26 +2,36 @@
 
     OUT/<slug>/site/
       index.html              paper, date, issue, page thumbnails, article titles
-      pages/NN.html           the page image with each article's area as a link
-      articles/<id>.html      the article whole (a jumped article on one view)
-      img/NN.png, NN-zoom.png, NN-thumb.png     page images (pdfium)
-      pdf/NN.pdf, pdf/<slug>.pdf                downloads
+      pages/NN.html           the page image with each article's area as a link,
+                              the page's article list, 放大, 下载本版 PDF
+      zoom/NN.html            放大: the page at reading size, panned by scrolling
+      articles/<id>.html      the article whole (a jumped article on one view),
+                              上一篇/下一篇 with their titles, the page's other articles
+      img/NN-480.webp … NN-2400.webp, NN-thumb.webp     page images (pdfium), one srcset
+      pdf/NN.pdf, pdf/<slug>.pdf                        the reader page / edition (RGB, linked)
       images/…                the articles' pictures
-      static/site.css, site.js
+      text.js                 the articles' plain text, for the archive's search
+      feed.xml, sitemap.xml   RSS 2.0 and a sitemap of the edition's views
+      static/site.css, site.js, search.js
 
 Everything is local (works from file:// and any static server). The areas
 and the reading order come from layout.json — the site reads the build, not
 the engine — and each article's paragraphs, subheads and pictures from the
-edition's article files.
+edition's article files. `site.archive` builds the archive (往期回顾) and its
+search over many such sites.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import json
 import re
 import shutil
 from dataclasses import dataclass
+from email.utils import format_datetime
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -31,9 +41,15 @@ from ..edition.model import Edition, Image, Paragraph, Subhead
 from ..output import lock, temp_name
 
 HERE = Path(__file__).resolve().parent
-SCREEN_DPI = 60     # the page view: ~920 px wide for a broadsheet
-ZOOM_DPI = 120      # 2× for high-density screens and zooming in
-THUMB_DPI = 15
+# Page images, by width in pixels. A phone (390 CSS px at 2–3× density) takes 960; a
+# desktop page view (≈ 900 CSS px) 960 or, on a high-density screen, 1600, where 9.5 pt
+# body text is 11 px tall; 放大 shows 2400 (body text ≈ 16 px, headlines 60 px and up).
+PAGE_WIDTHS = (480, 960, 1600)
+ZOOM_WIDTH = 2400
+ZOOM_CSS_WIDTH = 1680  # 放大 shows it 1,680 CSS px wide: 9.5 pt body text ≈ 16 px
+THUMB_WIDTH = 240
+WEBP_QUALITY = 80      # a 960-px page: 231 KB as WebP, 1,020 KB as PNG (sample page 1)
+DESCRIPTION_CHARS = 120
 
 
 class SiteError(Exception):
@@ -48,7 +64,7 @@ class SiteResult:
 
 
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "xml"]),
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
@@ -86,15 +102,26 @@ def _body(article) -> list[dict]:
     return out
 
 
-def build_site(edition: Edition, build_dir: Path) -> SiteResult:
+def plain_text(article) -> str:
+    """The article as one string for search: deck, dateline, paragraphs, subheads, captions."""
+    parts = [article.kicker, article.headline.replace("|", ""), article.subhead, article.byline, article.dateline]
+    for b in article.body:
+        parts.append(b.caption if isinstance(b, Image) else b.text)
+    return "\n".join(p for p in parts if p)
+
+
+def build_site(edition: Edition, build_dir: Path, base_url: str = "", archive: str = "") -> SiteResult:
     """Write OUT/<slug>/site/ from a finished build in `build_dir` (OUT/<slug>); runs into
-    the same folder wait for each other (`output.lock`)."""
+    the same folder wait for each other (`output.lock`). `base_url` (where the site will be
+    served, e.g. https://epaper.example.cn/2026-11-28/site/) makes the feed, sitemap and
+    og: links absolute; `archive` is the relative URL of the archive's index, if any."""
+    if base_url and not re.fullmatch(r"https?://[^\s\"'<>]+/", base_url):
+        raise SiteError(f"--base-url must be an http(s) URL ending in /, not {base_url!r}")
     with lock(build_dir):
-        return _build_site(edition, build_dir)
+        return _build_site(edition, build_dir, base_url, archive)
 
 
-def _build_site(edition: Edition, build_dir: Path) -> SiteResult:
-    from ..qa.proof import png_bytes, render_pages
+def _build_site(edition: Edition, build_dir: Path, base_url: str, archive: str) -> SiteResult:
     manifest_path = build_dir / "layout.json"
     if not manifest_path.is_file():
         raise SiteError(f"{build_dir}: no layout.json — build the edition first")
@@ -111,7 +138,7 @@ def _build_site(edition: Edition, build_dir: Path) -> SiteResult:
     site = build_dir / "site"
     tmp = temp_name(site)
     try:
-        result = _write_site(edition, build_dir, layout, reader, tmp, png_bytes, render_pages)
+        result = _write_site(edition, layout, reader, tmp, base_url, archive)
         # swap the finished site into place; the old one stays until the new one is complete
         old = temp_name(site)
         if site.is_symlink():
@@ -127,9 +154,72 @@ def _build_site(edition: Edition, build_dir: Path) -> SiteResult:
     return SiteResult(site, *result)
 
 
-def _write_site(edition: Edition, build_dir: Path, layout: dict, reader: Path, tmp: Path, png_bytes,
-                render_pages) -> tuple[int, int]:
-    for sub in ("pages", "articles", "img", "pdf", "images", "static"):
+def _webp(image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "WEBP", quality=WEBP_QUALITY, method=4)
+    return buf.getvalue()
+
+
+def _page_images(reader: Path, pages: list[dict], tmp: Path) -> None:
+    """Every page once at ZOOM_WIDTH (pdfium), the smaller sizes scaled down from it."""
+    import pypdfium2
+    from PIL import Image as PILImage
+
+    from ..qa.proof import open_pdf
+    doc = open_pdf(reader)
+    try:
+        if len(doc) != len(pages):
+            raise SiteError(f"{reader.name} has {len(doc)} pages, layout.json {len(pages)}")
+        for index, p in enumerate(pages):
+            pdf_page = doc[index]
+            big = pdf_page.render(scale=ZOOM_WIDTH / pdf_page.get_width()).to_pil().convert("RGB")
+            pdf_page.close()
+            p["zoom_w"], p["zoom_h"] = big.size
+            write_atomic(tmp / "img" / f"{p['file']}-{ZOOM_WIDTH}.webp", _webp(big))
+            for width in (*PAGE_WIDTHS, THUMB_WIDTH):
+                small = big.resize((width, round(big.height * width / big.width)), PILImage.LANCZOS)
+                name = f"{p['file']}-thumb.webp" if width == THUMB_WIDTH else f"{p['file']}-{width}.webp"
+                write_atomic(tmp / "img" / name, _webp(small))
+                if width == THUMB_WIDTH:
+                    p["thumb_w"], p["thumb_h"] = small.size
+            p["img_w"], p["img_h"] = PAGE_WIDTHS[-1], round(big.height * PAGE_WIDTHS[-1] / big.width)
+    except pypdfium2.PdfiumError as exc:
+        raise SiteError(f"{reader.name}: {exc}") from None
+    finally:
+        doc.close()
+
+
+def reader_page(reader: Path, index: int, title: str) -> bytes:
+    """One page of the reader edition as its own PDF (下载本版 PDF): the RGB reader page,
+    not the press's CMYK page. Links to other pages cannot travel with it and go; the
+    page keeps its text layer (ActualText) but not the edition's structure tree."""
+    import pikepdf
+    out = io.BytesIO()
+    with pikepdf.open(reader) as src, pikepdf.new() as dst:
+        dst.pages.append(src.pages[index])
+        page = dst.pages[0]
+        for key in ("/Annots", "/StructParents", "/Tabs"):
+            if key in page.obj:
+                del page.obj[key]
+        dst.Root.Lang = src.Root.get("/Lang", pikepdf.String("zh-Hans"))
+        dst.docinfo = dst.make_indirect(pikepdf.Dictionary(Title=pikepdf.String(title),
+                                                           Creator=pikepdf.String("banmian")))
+        dst.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+        dst.remove_unreferenced_resources()
+        dst.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _description(article) -> str:
+    text = "".join(b.text for b in article.body if isinstance(b, Paragraph))
+    text = (article.dateline + text).replace("\n", "")
+    return text[:DESCRIPTION_CHARS] + ("……" if len(text) > DESCRIPTION_CHARS else "")
+
+
+def _write_site(edition: Edition, layout: dict, reader: Path, tmp: Path, base_url: str,
+                archive: str) -> tuple[int, int]:
+    for sub in ("pages", "zoom", "articles", "img", "pdf", "images", "static"):
         (tmp / sub).mkdir(parents=True)
     articles = {a.id: a for a in edition.articles}
 
@@ -145,16 +235,8 @@ def _write_site(edition: Edition, build_dir: Path, layout: dict, reader: Path, t
                             "left": round(100 * x / w, 3), "top": round(100 * y / h, 3),
                             "width": round(100 * bw / w, 3), "height": round(100 * bh / h, 3)})
         pages.append({"number": page["number"], "label": page["label"], "file": file_name(page["label"]),
-                      "section": page["section"],
-                      "articles": entries, "width": w, "height": h})
-    for dpi, suffix in ((SCREEN_DPI, ""), (ZOOM_DPI, "-zoom"), (THUMB_DPI, "-thumb")):
-        for number, img in render_pages(reader, None, dpi).items():
-            p = pages[number - 1]
-            write_atomic(tmp / "img" / f"{p['file']}{suffix}.png", png_bytes(img))
-            if suffix == "":
-                p["img_w"], p["img_h"] = img.size
-            elif suffix == "-thumb":
-                p["thumb_w"], p["thumb_h"] = img.size
+                      "section": page["section"], "articles": entries, "width": w, "height": h})
+    _page_images(reader, pages, tmp)
 
     # articles: reading order is page by page, the first part of each article where it starts
     order: list[str] = []
@@ -164,12 +246,15 @@ def _write_site(edition: Edition, build_dir: Path, layout: dict, reader: Path, t
         for a in p["articles"]:
             spans.setdefault(a["id"], []).append({"label": p["label"], "file": p["file"]})
             if a["id"] not in first_page:
-                first_page[a["id"]] = {"label": p["label"], "file": p["file"]}
+                first_page[a["id"]] = p
                 order.append(a["id"])
     env = _env()
-    common = {"paper": layout["paper"], "slug": file_name(edition.slug), "issue": layout["issue"],
-              "date_text": chinese_date(edition.date)}
-    for i, aid in enumerate(order):
+    slug = file_name(edition.slug)
+    title = f"{layout['paper']} {chinese_date(edition.date)}"
+    common = {"paper": layout["paper"], "slug": slug, "issue": layout["issue"], "date": edition.date.isoformat(),
+              "date_text": chinese_date(edition.date), "base_url": base_url, "archive": archive, "title": title}
+    views = []
+    for aid in order:
         art = articles.get(aid)
         if art is None:
             raise SiteError(f"layout.json names article {aid}, which the edition does not have")
@@ -178,23 +263,75 @@ def _write_site(edition: Edition, build_dir: Path, layout: dict, reader: Path, t
         for b in art.body:
             if isinstance(b, Image):
                 shutil.copyfile(b.path, tmp / "images" / picture_name(b))
-        view = {"id": aid, "file": file_name(aid), "headline": art.headline.replace("|", ""), "kicker": art.kicker,
-                "subhead": art.subhead, "byline": art.byline, "dateline": art.dateline,
-                "body": _body(art), "pages": spans[aid], "page": first_page[aid]}
-        prev = {"id": order[i - 1], "file": file_name(order[i - 1])} if i > 0 else None
-        nxt = {"id": order[i + 1], "file": file_name(order[i + 1])} if i + 1 < len(order) else None
+        page = first_page[aid]
+        views.append({"id": aid, "file": file_name(aid), "headline": art.headline.replace("|", ""),
+                      "kicker": art.kicker, "subhead": art.subhead, "byline": art.byline, "dateline": art.dateline,
+                      "body": _body(art), "pages": spans[aid], "page": page, "description": _description(art),
+                      "image": next((b["file"] for b in _body(art) if b["kind"] == "image"), "")})
+    for i, view in enumerate(views):
+        prev = views[i - 1] if i > 0 else None
+        nxt = views[i + 1] if i + 1 < len(views) else None
         html = env.get_template("article.html").render(root="../", a=view, prev=prev, next=nxt, **common)
         write_atomic(tmp / "articles" / f"{view['file']}.html", html.encode("utf-8"))
+    with_titles = {v["id"]: v for v in views}
     for i, p in enumerate(pages):
-        html = env.get_template("page.html").render(root="../", page=p, prev=pages[i - 1] if i else None,
-                                                    next=pages[i + 1] if i + 1 < len(pages) else None, **common)
+        neighbours = {"prev": pages[i - 1] if i else None, "next": pages[i + 1] if i + 1 < len(pages) else None}
+        html = env.get_template("page.html").render(root="../", page=p, widths=PAGE_WIDTHS, zoom_width=ZOOM_WIDTH,
+                                                    views=with_titles, **neighbours, **common)
         write_atomic(tmp / "pages" / f"{p['file']}.html", html.encode("utf-8"))
-        print_pdf = build_dir / "print" / f"{p['number']:02d}.pdf"
-        if print_pdf.is_file():
-            shutil.copyfile(print_pdf, tmp / "pdf" / f"{p['file']}.pdf")
+        css_height = round(p["zoom_h"] * ZOOM_CSS_WIDTH / p["zoom_w"])
+        html = env.get_template("zoom.html").render(root="../", page=p, zoom_width=ZOOM_WIDTH,
+                                                    css_width=ZOOM_CSS_WIDTH, css_height=css_height, **common)
+        write_atomic(tmp / "zoom" / f"{p['file']}.html", html.encode("utf-8"))
+        write_atomic(tmp / "pdf" / f"{p['file']}.pdf",
+                     reader_page(reader, i, f"{title} 第{p['label']}版 {p['section']}"))
     html = env.get_template("index.html").render(root="", pages=pages, **common)
     write_atomic(tmp / "index.html", html.encode("utf-8"))
-    shutil.copyfile(reader, tmp / "pdf" / f"{file_name(edition.slug)}.pdf")
+    shutil.copyfile(reader, tmp / "pdf" / f"{slug}.pdf")
     for f in (HERE / "static").iterdir():
         shutil.copyfile(f, tmp / "static" / f.name)
+    texts = [{"id": v["id"], "file": v["file"], "headline": v["headline"], "page": v["page"]["label"],
+              "text": plain_text(articles[v["id"]])} for v in views]
+    write_atomic(tmp / "text.js", search_script("text", {"date": edition.date.isoformat(), "slug": edition.slug,
+                                                           "articles": texts}))
+    write_atomic(tmp / "feed.xml", _feed(edition, views, title, base_url).encode("utf-8"))
+    write_atomic(tmp / "sitemap.xml", _sitemap(edition, pages, views, base_url).encode("utf-8"))
     return len(pages), len(order)
+
+
+def search_script(kind: str, data) -> bytes:
+    """Data for the search page as a script that hands it over (`banmianSearch.text(…)`):
+    a <script> loads from file:// where fetch() may not."""
+    return f"banmianSearch.{kind}({json.dumps(data, ensure_ascii=False, separators=(',', ':'))});\n".encode()
+
+
+def _url(base_url: str, path: str) -> str:
+    return base_url + path
+
+
+def _feed(edition: Edition, views: list[dict], title: str, base_url: str) -> str:
+    """RSS 2.0: one item per article. Links are absolute when the site's address is known,
+    else relative to the feed (readers resolve them against the feed's own URL)."""
+    stamp = format_datetime(dt.datetime(edition.date.year, edition.date.month, edition.date.day, tzinfo=dt.UTC))
+    items = []
+    for v in views:
+        link = xml_escape(_url(base_url, f"articles/{v['file']}.html"))
+        items.append(f"  <item>\n   <title>{xml_escape(v['headline'])}</title>\n   <link>{link}</link>\n"
+                     f"   <guid isPermaLink=\"{'true' if base_url else 'false'}\">{link}</guid>\n"
+                     f"   <description>{xml_escape(v['description'])}</description>\n"
+                     f"   <category>第{xml_escape(v['page']['label'])}版 "
+                     f"{xml_escape(v['page']['section'])}</category>\n"
+                     f"   <pubDate>{stamp}</pubDate>\n  </item>")
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">\n <channel>\n'
+            f"  <title>{xml_escape(title)}</title>\n  <link>{xml_escape(_url(base_url, 'index.html'))}</link>\n"
+            f"  <description>{xml_escape(title)} 第{edition.issue}期</description>\n  <language>zh-cn</language>\n"
+            f"  <pubDate>{stamp}</pubDate>\n  <generator>banmian</generator>\n" + "\n".join(items)
+            + "\n </channel>\n</rss>\n")
+
+
+def _sitemap(edition: Edition, pages: list[dict], views: list[dict], base_url: str) -> str:
+    urls = ["index.html"] + [f"pages/{p['file']}.html" for p in pages] + [f"articles/{v['file']}.html" for v in views]
+    day = edition.date.isoformat()
+    body = "".join(f"  <url><loc>{xml_escape(_url(base_url, u))}</loc><lastmod>{day}</lastmod></url>\n" for u in urls)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            + body + "</urlset>\n")
