@@ -249,3 +249,15 @@ def test_pages_of_different_sizes_are_labelled_not_pixel_compared(base, tmp_path
     for page in data["pages"]:
         assert page["status"] == "changed" and page["size_changed"]["a"] != page["size_changed"]["b"]
         assert page["regions"] == []
+
+
+def test_the_press_inspection_reads_every_text_operator_of_a_page(sample_build):
+    """pdfinspect counts what it checks: the print page's text is all K and overprints,
+    the reader page's is RGB — and neither count is zero because nothing was read."""
+    from layout.qa.pdfinspect import inspect_pdf
+    (press,) = inspect_pdf(sample_build.out_dir / "print" / "01.pdf")
+    assert press.text_shows > 500
+    assert press.text_not_k == 0 and press.text_not_overprint == 0 and press.rgb_operators == 0
+    reader = inspect_pdf(sample_build.out_dir / "qinghe-ribao.pdf")[0]
+    assert reader.text_shows == press.text_shows
+    assert reader.text_not_k == reader.text_shows and reader.rgb_operators > 0
