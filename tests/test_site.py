@@ -167,6 +167,8 @@ def test_download_this_page_gives_the_rgb_reader_page_not_the_cmyk_print_page(si
     import pypdfium2
     text = pypdfium2.PdfDocument(str(page_pdf))[0].get_textpage().get_text_range()
     assert "全长186公里" in text, "the page keeps its text layer"
+    edition_size = (sample_build.out_dir / "qinghe-ribao.pdf").stat().st_size
+    assert page_pdf.stat().st_size < 0.5 * edition_size, "its fonts hold this page's characters, not the edition's"
     page = (site.folder / "pages" / "01.html").read_text(encoding="utf-8")
     assert 'href="../pdf/01.pdf" download>下载本版 PDF' in page
 
