@@ -259,3 +259,55 @@ def test_the_last_page_closes_with_the_imprint(manifest):
 def test_a_headline_breaks_between_phrases_rather_than_inside_a_word(registry):
     lines = Setter(registry).headline("《山河万里》特展讲述千年清河", "song-bold", 42, 320)
     assert [ln.text for ln in lines] == ["《山河万里》", "特展讲述千年清河"]
+
+
+def test_every_picture_of_a_story_reaches_the_page_with_its_caption_in_order(edition_copy, tmp_path):
+    """Before, only a story's first picture was placed and the others vanished silently."""
+    from PIL import Image as PILImage
+    folder = edition_copy("mini")
+    (folder / "images").mkdir()
+    for name, size in (("one.png", (1600, 1000)), ("two.png", (1600, 900)), ("three.png", (1600, 1200))):
+        PILImage.new("L", size, 128).save(folder / "images" / name)
+    article = folder / "articles" / "c.md"
+    text = article.read_text(encoding="utf-8")
+    head, body = text.split("---\n", 2)[1:]
+    pictures = "".join(f"![第{n}张图片的说明](images/{name})\n\n"
+                       for n, name in ((1, "one.png"), (2, "two.png"), (3, "three.png")))
+    article.write_text(f"---\n{head}---\n{pictures}{body}", encoding="utf-8")
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems.errors]
+    page = next(p for p in result.tree.pages if any(a.id == "c" for a in p.articles))
+    blocks = [b for b in page.blocks if b.article == "c" and b.kind in ("image", "caption")]
+    assert [b.kind for b in blocks] == ["image", "caption"] * 3
+    assert [b.image for b in blocks if b.kind == "image"] == ["images/one.png", "images/two.png", "images/three.png"]
+    captions = ["第1张图片的说明", "第2张图片的说明", "第3张图片的说明"]
+    assert [b.lines[0].text for b in blocks if b.kind == "caption"] == captions
+    for upper, lower in zip(blocks, blocks[1:]):
+        assert upper.box.bottom <= lower.box.y + 0.01, "stacked, not overlapping"
+    body = [b for b in page.blocks if b.article == "c" and b.kind == "body" and b.box.x == blocks[0].box.x]
+    assert body and all(b.box.y >= blocks[-1].box.bottom for b in body), "the body starts below the pictures"
+    # each picture is a Figure of the reader's structure tree, its caption as alternative text
+    import pikepdf
+    with pikepdf.open(result.out_dir / "mini.pdf") as pdf:
+        alts = []
+        todo = [pdf.Root.StructTreeRoot.K[0]]
+        while todo:
+            element = todo.pop(0)
+            if element.get("/S") == "/Figure":
+                alts.append(str(element.Alt))
+            todo += [k for k in element.get("/K", ()) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        assert alts == captions
+
+
+def test_pictures_too_tall_for_the_block_are_an_error_not_a_silent_loss(edition_copy, tmp_path):
+    from PIL import Image as PILImage
+    folder = edition_copy("mini")
+    (folder / "images").mkdir()
+    PILImage.new("L", (400, 2400), 128).save(folder / "images" / "tall.png")
+    article = folder / "articles" / "a.md"
+    text = article.read_text(encoding="utf-8")
+    head, body = text.split("---\n", 2)[1:]
+    article.write_text(f"---\n{head}---\n" + "![高图](images/tall.png)\n\n" * 4 + body, encoding="utf-8")
+    result = build_edition(folder, tmp_path / "out")
+    (error,) = result.problems.errors
+    assert error.kind == "overset" and "4 pictures" in error.message and "drop a picture" in error.message

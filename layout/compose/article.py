@@ -2,10 +2,11 @@
 
 An article block, top to bottom: the headline deck (引题 kicker in 楷体,
 主题 headline in 黑体 or 标宋 sized by rank, 副题 subhead in 楷体, byline)
-snapped to whole grid lines; an optional image with its caption; then the
-body flowing column by column through the block's column frames, the last
-columns balanced. A continued part (after a jump) carries the short headline
-and `（上接第N版）` instead of the deck.
+snapped to whole grid lines; the article's pictures, each with its caption,
+one below the other in the first columns; then the body flowing column by
+column through the block's column frames, the last columns balanced. A
+continued part (after a jump) carries the short headline and `（上接第N版）`
+instead of the deck.
 """
 from __future__ import annotations
 
@@ -76,16 +77,35 @@ def build_deck(article: Article, rank: str, width: float, tpl: PageTemplate, set
     return Deck(lines, rows)
 
 
-def image_layout(image: Image | None, span: int, tpl: PageTemplate, setter: Setter) -> tuple[int, int, list[SetLine]]:
-    """(image columns, image rows incl. caption, caption lines) for the article's image."""
-    if image is None:
-        return 0, 0, []
+@dataclass(frozen=True)
+class Picture:
+    """One picture of an article as placed: its photo rows, its caption lines, and a blank
+    grid line below (photo rows + caption lines + 1 = the rows it takes)."""
+    image: Image
+    photo_rows: int
+    caption: tuple[SetLine, ...]
+
+    @property
+    def rows(self) -> int:
+        return self.photo_rows + len(self.caption) + 1
+
+
+def pictures_layout(images: tuple[Image, ...], span: int, tpl: PageTemplate,
+                    setter: Setter) -> tuple[int, tuple[Picture, ...]]:
+    """(picture columns, pictures) for an article's pictures, stacked in the first columns
+    in the order the article gives them: each as wide as the columns, as tall as its
+    proportions ask, at least 3 rows."""
+    if not images:
+        return 0, ()
     cols = span if span <= 2 else max(2, (span + 1) // 2)
     width = tpl.span_width(cols)
-    w, h = image_size(image)
-    rows = max(3, round(width * h / w / tpl.line_pitch))
-    caption = setter.wrapped(image.caption, "kai", CAPTION_SIZE, width) if image.caption else []
-    return cols, rows + len(caption) + 1, caption
+    out = []
+    for image in images:
+        w, h = image_size(image)
+        rows = max(3, round(width * h / w / tpl.line_pitch))
+        caption = setter.wrapped(image.caption, "kai", CAPTION_SIZE, width) if image.caption else []
+        out.append(Picture(image, rows, tuple(caption)))
+    return cols, tuple(out)
 
 
 def image_size(image: Image) -> tuple[int, int]:
@@ -158,13 +178,15 @@ def _display_block(kind: str, lines: list[tuple[SetLine, float, float]], article
 
 @dataclass
 class Shape:
-    """What an article puts above its body in a block: deck (or vertical headline) and image."""
+    """What an article puts above its body in a block: deck (or vertical headline) and pictures."""
     deck: Deck
     vertical: VerticalDeck | None
-    image: Image | None
+    pictures: tuple[Picture, ...]
     image_cols: int
-    image_rows: int
-    caption: list[SetLine]
+
+    @property
+    def image_rows(self) -> int:
+        return sum(p.rows for p in self.pictures)
 
     @property
     def vrows(self) -> int:
@@ -183,9 +205,9 @@ def block_shape(article: Article, rank: str, rect: Rect, tpl: PageTemplate, sett
         deck = Deck([], 1)   # a blank grid line between the rule above and the body
     else:
         deck = build_deck(article, rank, tpl.span_width(rect.span), tpl, setter, continued_from)
-    img = next((b for b in article.body if isinstance(b, Image)), None) if not continued_from else None
-    image_cols, image_rows, caption = image_layout(img, rect.span - (1 if vertical else 0), tpl, setter)
-    return Shape(deck, vertical, img, image_cols, image_rows, caption)
+    images = tuple(b for b in article.body if isinstance(b, Image)) if not continued_from else ()
+    image_cols, pictures = pictures_layout(images, rect.span - (1 if vertical else 0), tpl, setter)
+    return Shape(deck, vertical, pictures, image_cols)
 
 
 def rows_needed(article: Article, rank: str, span: int, flow: BodyFlow, tpl: PageTemplate, setter: Setter,
@@ -232,8 +254,8 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     width = tpl.span_width(rect.span)
     top = tpl.row_top(rect.row)
     shape = block_shape(article, rank, rect, tpl, setter, continued_from)
-    deck, vertical, img = shape.deck, shape.vertical, shape.image
-    image_cols, image_rows, caption, vrows = shape.image_cols, shape.image_rows, shape.caption, shape.vrows
+    deck, vertical, pictures = shape.deck, shape.vertical, shape.pictures
+    image_cols, image_rows, vrows = shape.image_cols, shape.image_rows, shape.vrows
     fit = _fit(rect, deck.rows, image_cols, image_rows, flow, continued_from, jump_to, vrows)
     empty = max(0, min((f.rows for f in fit.frames), default=0) - fit.limit) if not fit.rest else 0
     if empty and not continued_from and not vertical:
@@ -265,28 +287,30 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
             blocks.append(_display_block(kind, items, article.id, box))
 
     notes: list[tuple[str, str, str]] = []
-    if img is not None and deck_rows + image_rows > rect.rows:
-        notes.append(("error", "image-too-big", f"the image needs {deck_rows + image_rows} rows with the deck "
+    if pictures and deck_rows + image_rows > rect.rows:
+        what = "the image needs" if len(pictures) == 1 else f"its {len(pictures)} pictures need"
+        notes.append(("error", "image-too-big", f"{what} {deck_rows + image_rows} rows with the deck "
                       f"but the block has {rect.rows}: give the article more rows"))
-        img = None
-    # the image and its caption, at the top of the first columns
-    if img is not None:
-        ppi = effective_ppi(img, tpl.span_width(image_cols))
+        pictures = ()
+    # the pictures and their captions, one below the other at the top of the first columns
+    iw = tpl.span_width(image_cols) if pictures else 0.0
+    row = rect.row + deck_rows
+    for pic in pictures:
+        img = pic.image
+        ppi = effective_ppi(img, iw)
         if ppi < MIN_PPI:
             notes.append(("warning", "low-resolution", f"image {img.path.name} prints at {ppi:.0f} ppi "
                           f"(below {MIN_PPI}; newspapers want 170–200 ppi)"))
-        iw = tpl.span_width(image_cols)
-        itop = tpl.row_top(rect.row + deck_rows)
-        photo_rows = image_rows - len(caption) - 1
         rel = img.path.relative_to(edition_root) if edition_root else img.path
-        blocks.append(Block("image", Box(x0, itop, iw, photo_rows * tpl.line_pitch), article.id,
+        blocks.append(Block("image", Box(x0, tpl.row_top(row), iw, pic.photo_rows * tpl.line_pitch), article.id,
                             image=str(rel), image_sha256=img.sha256))
-        first_row = rect.row + deck_rows + photo_rows
-        cap_lines = [(sl, x0, tpl.baseline(first_row + i)) for i, sl in enumerate(caption)]
-        missing.extend(c for sl in caption for c in sl.missing)
+        first_row = row + pic.photo_rows
+        cap_lines = [(sl, x0, tpl.baseline(first_row + i)) for i, sl in enumerate(pic.caption)]
+        missing.extend(c for sl in pic.caption for c in sl.missing)
         if cap_lines:
             blocks.append(_display_block("caption", cap_lines, article.id,
-                                         Box(x0, tpl.row_top(first_row), iw, len(caption) * tpl.line_pitch)))
+                                         Box(x0, tpl.row_top(first_row), iw, len(pic.caption) * tpl.line_pitch)))
+        row += pic.rows
 
     if continued_from and fit.frames:
         first = fit.frames[0]

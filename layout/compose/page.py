@@ -483,9 +483,11 @@ def _placements(page: Page, pieces: list[_Piece], tpl: PageTemplate, setter: Set
     rects = auto_place(items, tpl.columns, top, rows, _need_fn(pieces, tpl, setter))
     if rects is None:
         total = sum(len(pc.flow) for pc in pieces)
+        pictures = sum(isinstance(b, Image) for pc in pieces if not pc.continued_from for b in pc.article.body)
+        also = f" and {pictures} picture{'s' if pictures > 1 else ''}" if pictures else ""
         problems.error("overset", f"automatic layout cannot fit the page's {len(pieces)} articles "
-                       f"({total} body lines) without overset; move an article or add a jump",
-                       page=page.number)
+                       f"({total} body lines{also}) without overset; move an article, add a jump"
+                       f"{' or drop a picture' if pictures else ''}", page=page.number)
         return {}
     return rects
 

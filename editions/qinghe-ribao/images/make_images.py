@@ -69,6 +69,30 @@ def museum() -> None:
     im.save(HERE / "museum.png", optimize=True)
 
 
+def jar() -> None:
+    """The painted jar close up: wave and fish bands on red clay (a drawing, not a photo)."""
+    w, h = 1800, 1000
+    im = Image.new("RGB", (w, h), (226, 220, 206))
+    d = ImageDraw.Draw(im)
+    im.paste(Image.new("RGB", (w, 1), (200, 192, 178)), (0, 900))    # the plinth's edge
+    d.ellipse([470, 870, 1330, 960], fill=(190, 182, 168))            # its shadow on the plinth
+    d.ellipse([520, 230, 1280, 920], fill=(168, 92, 52))               # body
+    d.rectangle([720, 110, 1080, 320], fill=(160, 86, 48))            # neck
+    d.ellipse([700, 80, 1100, 150], fill=(120, 62, 34))               # mouth
+    for row, y in enumerate((420, 540, 660)):
+        for k in range(9):
+            x = 590 + k * 70
+            d.arc([x, y, x + 70, y + 60], 0, 180, fill=(40, 24, 16), width=10)
+        if row == 1:
+            for k in range(4):                                         # fish between the waves
+                x = 630 + k * 150
+                d.ellipse([x, y - 40, x + 90, y - 10], fill=(40, 24, 16))
+                d.polygon([(x + 90, y - 25), (x + 120, y - 45), (x + 120, y - 5)], fill=(40, 24, 16))
+    im = im.filter(ImageFilter.GaussianBlur(1.0))
+    im.save(HERE / "museum-jar.png", optimize=True)
+
+
 if __name__ == "__main__":
     ev_chart()
     museum()
+    jar()
