@@ -87,6 +87,7 @@ class Block:
     colour: str = "K"                      # "K" = 100 % black; "red" for proof marks
     link: int = 0                          # jump blocks: the page they link to
     column: int = 0                        # body blocks: 1-based grid column
+    crop: tuple[float, ...] = ()           # image blocks: (left, top, right, bottom) fractions printed
 
     def to_json(self) -> dict:
         out: dict = {"kind": self.kind, "box": self.box.to_json()}
@@ -101,6 +102,8 @@ class Block:
         if self.image:
             out["image"] = self.image
             out["image_sha256"] = self.image_sha256
+            if self.crop:
+                out["crop"] = [round(v, 6) for v in self.crop]
         if self.colour != "K":
             out["colour"] = self.colour
         if self.link:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..edition.model import Article, Image
+from ..edition.model import Article, Image, Paragraph
 from ..styles import HEADLINE_SIZES, PageTemplate
 from ..tree import Block, Box, TextLine
 from .body import BodyFlow, FlowLine, Frame, balanced, flow_into, specials
@@ -22,6 +22,7 @@ from .vertical import VerticalDeck, vertical_deck
 
 ASCENT = 0.88       # baseline below the em-box top (CJK ideographic em box)
 CAPTION_SIZE = 8.0  # 小六-ish; above the 6 pt print minimum
+CREDIT_SIZE = 7.0   # the credit line under a photo, flush right in 黑体
 JUMP_SIZE = 8.0     # jump lines are set smaller than the body (newspaper.md)
 MIN_PPI = 170       # newspaper.md: photos at 170–200 ppi at print size
 
@@ -79,33 +80,60 @@ def build_deck(article: Article, rank: str, width: float, tpl: PageTemplate, set
 
 @dataclass(frozen=True)
 class Picture:
-    """One picture of an article as placed: its photo rows, its caption lines, and a blank
-    grid line below (photo rows + caption lines + 1 = the rows it takes)."""
+    """One picture of an article as placed: its photo rows, the part of the picture printed
+    (crop fractions), its credit line, its caption lines, and a blank grid line below."""
     image: Image
     photo_rows: int
+    crop: tuple[float, float, float, float]
+    credit: SetLine | None
     caption: tuple[SetLine, ...]
 
     @property
     def rows(self) -> int:
-        return self.photo_rows + len(self.caption) + 1
+        return self.photo_rows + (1 if self.credit else 0) + len(self.caption) + 1
 
 
 def pictures_layout(images: tuple[Image, ...], span: int, tpl: PageTemplate,
-                    setter: Setter) -> tuple[int, tuple[Picture, ...]]:
+                    setter: Setter, whole: bool = False) -> tuple[int, tuple[Picture, ...]]:
     """(picture columns, pictures) for an article's pictures, stacked in the first columns
-    in the order the article gives them: each as wide as the columns, as tall as its
-    proportions ask, at least 3 rows."""
+    in the order the article gives them: as wide as the widest asks (`columns`; else half
+    the block, at least two columns); as tall as the desk sets (`rows`) or as the crop's
+    proportions ask, at least 3 rows. A picture item (`whole`: no text) takes the whole block."""
     if not images:
         return 0, ()
-    cols = span if span <= 2 else max(2, (span + 1) // 2)
+    asked = max((i.columns for i in images), default=0)
+    if whole and not asked:
+        asked = span
+    cols = min(span, asked) if asked else (span if span <= 2 else max(2, (span + 1) // 2))
     width = tpl.span_width(cols)
     out = []
     for image in images:
         w, h = image_size(image)
-        rows = max(3, round(width * h / w / tpl.line_pitch))
+        left, top, right, bottom = image.crop_box
+        cw, ch = w * (right - left), h * (bottom - top)
+        rows = image.rows or max(3, round(width * ch / cw / tpl.line_pitch))
+        crop = fill_crop(image.crop_box, (w, h), width / (rows * tpl.line_pitch), image.focus)
+        credit = setter.line(image.credit, "hei", CREDIT_SIZE) if image.credit else None
         caption = setter.wrapped(image.caption, "kai", CAPTION_SIZE, width) if image.caption else []
-        out.append(Picture(image, rows, tuple(caption)))
+        out.append(Picture(image, rows, crop, credit, tuple(caption)))
     return cols, tuple(out)
+
+
+def fill_crop(crop: tuple[float, ...], size: tuple[int, int], aspect: float,
+              focus: tuple[float, ...]) -> tuple[float, float, float, float]:
+    """The part of the picture that fills a frame of `aspect` (width / height) without
+    distortion: the crop, trimmed on the long side around the focus point (the centre
+    when none is given), never past the crop's edges."""
+    left, top, right, bottom = crop
+    w, h = size[0] * (right - left), size[1] * (bottom - top)
+    fx, fy = focus if focus else ((left + right) / 2, (top + bottom) / 2)
+    if w / h > aspect:      # too wide: keep the full height, trim the sides
+        keep = (right - left) * aspect * h / w
+        x = min(max(fx - keep / 2, left), right - keep)
+        return (round(x, 6), top, round(x + keep, 6), bottom)
+    keep = (bottom - top) * (w / aspect) / h
+    y = min(max(fy - keep / 2, top), bottom - keep)
+    return (left, round(y, 6), right, round(y + keep, 6))
 
 
 def image_size(image: Image) -> tuple[int, int]:
@@ -206,7 +234,8 @@ def block_shape(article: Article, rank: str, rect: Rect, tpl: PageTemplate, sett
     else:
         deck = build_deck(article, rank, tpl.span_width(rect.span), tpl, setter, continued_from)
     images = tuple(b for b in article.body if isinstance(b, Image)) if not continued_from else ()
-    image_cols, pictures = pictures_layout(images, rect.span - (1 if vertical else 0), tpl, setter)
+    whole = not any(isinstance(b, Paragraph) for b in article.body)
+    image_cols, pictures = pictures_layout(images, rect.span - (1 if vertical else 0), tpl, setter, whole)
     return Shape(deck, vertical, pictures, image_cols)
 
 
@@ -297,14 +326,21 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     row = rect.row + deck_rows
     for pic in pictures:
         img = pic.image
-        ppi = effective_ppi(img, iw)
+        ppi = effective_ppi(img, iw) * (pic.crop[2] - pic.crop[0])   # the pixels of the part printed
         if ppi < MIN_PPI:
             notes.append(("warning", "low-resolution", f"image {img.path.name} prints at {ppi:.0f} ppi "
                           f"(below {MIN_PPI}; newspapers want 170–200 ppi)"))
         rel = img.path.relative_to(edition_root) if edition_root else img.path
+        crop = pic.crop if pic.crop != (0.0, 0.0, 1.0, 1.0) else ()
         blocks.append(Block("image", Box(x0, tpl.row_top(row), iw, pic.photo_rows * tpl.line_pitch), article.id,
-                            image=str(rel), image_sha256=img.sha256))
+                            image=str(rel), image_sha256=img.sha256, crop=crop))
         first_row = row + pic.photo_rows
+        if pic.credit is not None:
+            sl = pic.credit
+            missing.extend(sl.missing)
+            blocks.append(_display_block("credit", [(sl, x0 + iw - sl.width, tpl.baseline(first_row))], article.id,
+                                         Box(x0 + iw - sl.width, tpl.row_top(first_row), sl.width, tpl.line_pitch)))
+            first_row += 1
         cap_lines = [(sl, x0, tpl.baseline(first_row + i)) for i, sl in enumerate(pic.caption)]
         missing.extend(c for sl in pic.caption for c in sl.missing)
         if cap_lines:

@@ -28,7 +28,12 @@ FRONT_LIMITS = {"headline": 64, "short_headline": 32, "kicker": 100, "subhead": 
                 "dateline": 40}
 
 _FRONT = re.compile(r"\A---\n(.*?\n)---[ \t]*(?:\n|\Z)", re.S)
-_IMAGE = re.compile(r"^!\[(?P<caption>[^\]]*)\]\((?P<path>[^)\s]+)\)\s*$")
+# ![caption](path "credit"){crop=10,0,90,100 focus=60,40 rows=12 columns=4 credit="…"}
+_IMAGE = re.compile(r'^!\[(?P<caption>[^\]]*)\]\((?P<path>[^)\s]+)(?:\s+"(?P<title>[^"]*)")?\)'
+                    r'(?:\{(?P<attrs>[^}]*)\})?\s*$')
+_ATTR = re.compile(r'\s*([a-z]+)=(?:"([^"]*)"|([^\s"]+))')
+PICTURE_ATTRS = ("credit", "crop", "focus", "rows", "columns")
+MAX_CREDIT = 40
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -116,7 +121,9 @@ def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
                   f"one of {', '.join(PUNCTUATION_STYLES)}")
     body_start = text[: m.end()].count("\n") + 1
     body = _body(text[m.end():], body_start, file, root, problems, counts)
-    if not any(isinstance(b, Paragraph) for b in body):
+    # a picture item (图片新闻) is pictures and their captions alone; else there must be text
+    pictures_only = body and all(isinstance(b, Image) for b in body)
+    if not pictures_only and not any(isinstance(b, Paragraph) for b in body):
         problems.error("empty-body", "the article has no body text" + (" (only subheads or pictures)" if body else ""),
                        file=display_path(file), line=body_start)
     article = Article(
@@ -155,9 +162,14 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
                 problems.error("missing-image", f"image not found: {m.group('path')}", **where)
             else:
                 size = _image_size(path, m.group("path"), problems, where)
-                if size is not None:
+                attrs = _picture_attrs(m.group("attrs") or "", m.group("title"), problems, where)
+                if size is not None and attrs is not None:
+                    credit = attrs.pop("credit", None)
+                    if credit is None:
+                        credit = embedded_credit(path)
                     blocks.append(Image(path, cleanup.clean_text(m.group("caption").strip(), counts), chunk_line,
-                                        size[0], size[1], _digest(path) or ""))
+                                        size[0], size[1], _digest(path) or "",
+                                        credit=cleanup.clean_text(credit, counts)[:MAX_CREDIT], **attrs))
         else:
             para = _paragraph(chunk, chunk_line, counts)
             if para.text.strip():
@@ -173,6 +185,87 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
             chunk = []
     flush()
     return blocks
+
+
+def _picture_attrs(text: str, title: str | None, problems: Problems, where: dict) -> dict | None:
+    """The picture's attributes from `{key=value …}` (and a Markdown title as its credit);
+    None, with an error naming the attribute, when one is wrong."""
+    out: dict = {}
+    if title is not None:
+        out["credit"] = title.strip()
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _ATTR.match(text, pos)
+        if not m:
+            problems.error("picture", f"cannot read picture attributes {text[pos:]!r}: write "
+                           f"key=value pairs, one of {', '.join(PICTURE_ATTRS)}", **where)
+            return None
+        key, value = m.group(1), m.group(2) if m.group(2) is not None else m.group(3)
+        pos = m.end()
+        field = {**where, "field": f"image.{key}"}
+        if key not in PICTURE_ATTRS:
+            problems.error("picture", f"unknown picture attribute '{key}': one of {', '.join(PICTURE_ATTRS)}",
+                           **field)
+            return None
+        try:
+            out[key] = _picture_value(key, value)
+        except ValueError as exc:
+            problems.error("picture", f"picture attribute {key}={value!r}: {exc}", **field)
+            return None
+    return out
+
+
+def _picture_value(key: str, value: str):
+    if key == "credit":
+        return value.strip()
+    if key in ("rows", "columns"):
+        if not value.isdigit():
+            raise ValueError("not a whole number")
+        n, low, high = int(value), (3 if key == "rows" else 1), (200 if key == "rows" else 20)
+        if not low <= n <= high:
+            raise ValueError(f"{key} must be {low}–{high}")
+        return n
+    want = 4 if key == "crop" else 2
+    try:
+        numbers = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise ValueError(f"{key} is {want} numbers separated by commas") from None
+    if len(numbers) != want or not all(0 <= v <= 100 for v in numbers):
+        raise ValueError(f"{key} is {want} percentages of the picture, 0–100, separated by commas")
+    if key == "crop" and (numbers[2] - numbers[0] < 5 or numbers[3] - numbers[1] < 5):
+        raise ValueError("crop is left,top,right,bottom with right > left and bottom > top, 5 % apart at least")
+    return tuple(v / 100 for v in numbers)
+
+
+_XMP_CREDIT = (re.compile(r"<photoshop:Credit>([^<]{1,200})</photoshop:Credit>"),
+               re.compile(r'photoshop:Credit="([^"]{1,200})"'),
+               re.compile(r"<dc:creator>\s*<rdf:Seq>\s*<rdf:li[^>]*>([^<]{1,200})</rdf:li>"))
+
+
+def embedded_credit(path: Path) -> str:
+    """The credit a picture carries in its own metadata: IPTC By-line (2:80) or Credit
+    (2:110), else XMP photoshop:Credit or dc:creator; "" when it has none."""
+    from PIL import Image as PILImage
+    from PIL import IptcImagePlugin
+    try:
+        with PILImage.open(path) as im:
+            iptc = IptcImagePlugin.getiptcinfo(im) or {}
+            for key in ((2, 80), (2, 110)):
+                value = iptc.get(key)
+                if isinstance(value, list):
+                    value = value[0] if value else None
+                if value:
+                    return value.decode("utf-8", "replace").strip()
+            xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp") or b""
+            if isinstance(xmp, bytes):
+                xmp = xmp.decode("utf-8", "replace")
+            for pattern in _XMP_CREDIT:
+                if m := pattern.search(xmp):
+                    return m.group(1).strip()
+    except Exception:  # metadata is a courtesy: a picture that decoded is not refused for it
+        return ""
+    return ""
 
 
 # Decompression-bomb limits: a broadsheet page at 300 ppi is 4,600 × 6,400 pixels

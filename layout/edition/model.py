@@ -48,6 +48,15 @@ class Image:
     width_px: int = 0
     height_px: int = 0
     sha256: str = ""         # of the file's bytes, taken when it was checked
+    credit: str = ""         # 摄影/图片来源: given, or read from the file's IPTC/XMP
+    crop: tuple[float, ...] = ()    # (left, top, right, bottom) as fractions of the picture: the part printed
+    focus: tuple[float, ...] = ()   # (x, y) fractions: the point kept when a set height trims the picture
+    rows: int = 0            # photo height in grid rows, set by the desk (0: from the proportions)
+    columns: int = 0         # columns wide (0: half the block's, at least 2)
+
+    @property
+    def crop_box(self) -> tuple[float, float, float, float]:
+        return tuple(self.crop) if self.crop else (0.0, 0.0, 1.0, 1.0)
 
 
 Block = Paragraph | Subhead | Image

@@ -6,7 +6,7 @@ reads each article back out of a finished reader PDF, block by block, the way
 a viewer would (pdfium, and poppler's pdftotext when it is installed), and
 compares it with the article's copy:
 
-    copy        kicker, headline, subhead, byline, captions, then the body
+    copy        kicker, headline, subhead, byline, credits and captions, then the body
                 (dateline run in, paragraphs, 小标题) — jump lines are not copy
     extracted   the text inside each of the article's blocks, in the order
                 layout.json lists them, line breaks removed
@@ -28,7 +28,7 @@ from pathlib import Path
 from ..edition.model import Article, Edition, Image, Paragraph, Subhead
 
 # block kinds that carry copy, in the order the copy reads
-COPY_KINDS = ("kicker", "headline", "subhead", "byline", "caption", "body")
+COPY_KINDS = ("kicker", "headline", "subhead", "byline", "credit", "caption", "body")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class ArticleText:
 def article_copy(article: Article) -> str:
     """The article's copy in the order a page reads it (deck, captions, body)."""
     parts = [article.kicker, article.headline.replace("|", ""), article.subhead, article.byline]
-    parts += [b.caption for b in article.body if isinstance(b, Image)]
+    parts += [b.credit + b.caption for b in article.body if isinstance(b, Image)]
     body = [article.dateline]
     for b in article.body:
         if isinstance(b, (Paragraph, Subhead)):

@@ -133,7 +133,7 @@ _MARK_TOKEN_SPACED = re.compile("^[\x01\x02]\\d+[\x01\x02] ?| [\x01\x02]\\d+[\x0
 # What each block kind is in the structure tree; kinds not named are page furniture,
 # drawn as artifacts (masthead, folio, ear, imprint, rules, overset marks).
 BLOCK_ROLES = {"kicker": "Kicker", "headline": "H1", "subhead": "Subhead", "byline": "Byline",
-               "body": "P", "caption": "Caption", "image": "Figure", "jump": "Link"}
+               "body": "P", "caption": "Caption", "credit": "Caption", "image": "Figure", "jump": "Link"}
 DECK_KINDS = ("kicker", "headline", "subhead", "byline")
 
 
@@ -381,11 +381,14 @@ def _w_array(widths: tuple) -> str:
 def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, top: float,
                 print_mode: bool) -> None:
     from PIL import Image as PILImage
-    key = (block.image, print_mode)
+    key = (block.image, print_mode, block.crop)
     if key not in images:
         path = (opts.edition_root / block.image) if opts.edition_root else Path(block.image)
         with PILImage.open(path) as im:
             im.load()
+            if block.crop:   # the part the layout chose (crop, or the frame's fill round the focus)
+                x0, y0, x1, y1 = block.crop
+                im = im.crop((round(x0 * im.width), round(y0 * im.height), round(x1 * im.width), round(y1 * im.height)))
             if print_mode:
                 # no RGB on a print page: grey for greyscale sources, else CMYK with the grey
                 # component replaced by black, so total ink stays within a newsprint limit

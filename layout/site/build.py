@@ -96,7 +96,7 @@ def _body(article) -> list[dict]:
         if isinstance(b, Subhead):
             out.append({"kind": "subhead", "text": b.text})
         elif isinstance(b, Image):
-            out.append({"kind": "image", "file": picture_name(b), "caption": b.caption})
+            out.append({"kind": "image", "file": picture_name(b), "caption": b.caption, "credit": b.credit})
         elif isinstance(b, Paragraph):
             out.append({"kind": "para", "spans": [{"text": s.text, "bold": s.bold} for s in b.spans]})
     return out
@@ -106,7 +106,7 @@ def plain_text(article) -> str:
     """The article as one string for search: deck, dateline, paragraphs, subheads, captions."""
     parts = [article.kicker, article.headline.replace("|", ""), article.subhead, article.byline, article.dateline]
     for b in article.body:
-        parts.append(b.caption if isinstance(b, Image) else b.text)
+        parts.append(f"{b.caption} {b.credit}".strip() if isinstance(b, Image) else b.text)
     return "\n".join(p for p in parts if p)
 
 
