@@ -53,6 +53,8 @@ class TextLine:
     vertical: bool = False   # 竖排: runs hold one glyph each, x/baseline absolute per glyph
     rotated: bool = False    # 竖排: the glyph is turned 90° clockwise; `baseline` is the y where it starts
     heading: bool = False    # a body line that is a subhead (小标题), not part of a paragraph
+    table: str = ""          # a table's row: "head" or "row" (cells are the runs, at their columns)
+    cells: tuple[int, ...] = ()   # a table's row: how many runs each cell has, left to right
 
     def to_json(self) -> dict:
         return {"text": self.text, "x": round(self.x, 3), "baseline": round(self.baseline, 3),
@@ -60,6 +62,7 @@ class TextLine:
                 **({"vertical": True} if self.vertical else {}),
                 **({"rotated": True} if self.rotated else {}),
                 **({"heading": True} if self.heading else {}),
+                **({"table": self.table, "cells": list(self.cells)} if self.table else {}),
                 "runs": [r.to_json() for r in self.runs]}
 
 

@@ -15,7 +15,7 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from layout.edition.model import Image, Paragraph, Subhead
+from layout.edition.model import Image, Paragraph, Subhead, Table
 from layout.qa import textlayer
 
 HAN = r"[\u3400-\u9fff]"
@@ -141,6 +141,7 @@ def test_every_story_is_one_article_element_with_its_paragraphs_in_order(sample_
         kinds = [str(k.S) for k in _elements(story)]
         assert kinds.count("/H1") == 1, (article.id, kinds)
         assert kinds.count("/P") == sum(isinstance(b, Paragraph) for b in article.body), article.id
+        assert kinds.count("/Table") == sum(isinstance(b, Table) for b in article.body), article.id
         assert kinds.count("/H2") == sum(isinstance(b, Subhead) for b in article.body), article.id
         if article.kicker:
             assert kinds.index("/Kicker") < kinds.index("/H1")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from ..edition.model import Article, Image, Paragraph
 from ..styles import HEADLINE_SIZES, PageTemplate
-from ..tree import Block, Box, TextLine
-from .body import BodyFlow, FlowLine, Frame, balanced, flow_into, specials
+from ..tree import Block, Box, Rule, TextLine
+from .body import TABLE_KINDS, BodyFlow, FlowLine, Frame, balanced, flow_into, specials
 from .display import SetLine, Setter
 from .vertical import VerticalDeck, vertical_deck
 
@@ -356,12 +356,17 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     for frame, col in zip(fit.frames, fit.cols):
         fx = tpl.column_x(frame.column)
         lines = []
+        rules: list[Rule] = []
         for i, fl in enumerate(col):
             if fl.kind == "blank" or fl.line is None:
                 continue
             chars += len(fl.text)
             baseline = tpl.baseline(frame.row + i)
-            if fl.kind == "subhead":
+            if fl.kind in TABLE_KINDS:
+                lines.append(TextLine(fl.text, fx, baseline, fl.line.runs, fl.line.width, True,
+                                      table="head" if fl.kind == "tablehead" else "row", cells=fl.line.cells))
+                rules.extend(_table_rules(col, i, fx, tpl.column_width, tpl.row_top(frame.row + i), tpl.line_pitch))
+            elif fl.kind == "subhead":
                 lines.append(TextLine(fl.text, fx + (tpl.column_width - fl.line.width) / 2, baseline,
                                       fl.line.runs, fl.line.width, True, heading=True))
             else:
@@ -369,12 +374,29 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
                 lines.append(TextLine(tl.text, fx, baseline, tl.runs, tl.indent + tl.measure, tl.last))
         if lines:
             box = Box(fx, tpl.row_top(frame.row), tpl.column_width, frame.rows * tpl.line_pitch)
-            blocks.append(Block("body", box, article.id, tuple(lines), column=frame.column))
+            blocks.append(Block("body", box, article.id, tuple(lines), tuple(rules), column=frame.column))
     if jump_to and fit.frames:
         last = fit.frames[-1]
         blocks.append(_jump_line(f"（下转第{jump_to}版）", last.column, last.row + last.rows, True,
                                  jump_to, article.id, tpl, setter, missing))
     return Composed(blocks, fit.rest, empty, chars, missing, notes)
+
+
+TABLE_RULE, HEAD_RULE = 0.75, 0.3   # pt: the rules that open and close a table, and the one under its head
+
+
+def _table_rules(col: list[FlowLine], i: int, x: float, width: float, top: float, pitch: float) -> list[Rule]:
+    """A table's rules in one column: a heavier rule above its first row there and below
+    its last (a table broken over columns is closed and opened again), a hairline
+    under the head."""
+    out = []
+    if i == 0 or col[i - 1].kind not in TABLE_KINDS:
+        out.append(Rule(x, top, x + width, top, TABLE_RULE))
+    if col[i].kind == "tablehead":
+        out.append(Rule(x, top + pitch, x + width, top + pitch, HEAD_RULE))
+    elif i + 1 == len(col) or col[i + 1].kind not in TABLE_KINDS:
+        out.append(Rule(x, top + pitch, x + width, top + pitch, TABLE_RULE))
+    return out
 
 
 def _jump_line(text: str, column: int, row: int, flush_right: bool, link: int, article: str,

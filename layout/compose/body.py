@@ -7,20 +7,28 @@ returns one `FlowLine` per grid line: text lines, block section subheads
 
 `flow_into(frames, lines)` pours the flow down a chain of column frames (the
 rinohtype idea: a chain of rectangles): a blank line at the top of a column
-is dropped, and a subhead never stays alone at the foot of a column.
+is dropped, a subhead never stays alone at the foot of a column, and a table
+that fits in a column is not broken.
+
+Tables (Markdown pipe tables) are set one grid line per row (`table_lines`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..edition.model import Article, Paragraph, Subhead
-from ..text.paragraph import FontMeasure, Segment, Settings, TypesetLine, typeset_paragraph
+from ..edition.model import Article, Paragraph, Subhead, Table
+from ..text.paragraph import FontMeasure, Run, Segment, Settings, TypesetLine, typeset_paragraph
 from .display import SetLine, Setter
+
+TABLE_SIZE = 0.9        # table text against the body size: data tables set a size smaller
+MIN_TABLE_SIZE = 6.5    # and no smaller than this to fit (print minimum is 6 pt)
+CELL_GAP = 0.6          # em between columns, at the least
+TABLE_KINDS = ("tablehead", "tablerow")
 
 
 @dataclass(frozen=True)
 class FlowLine:
-    kind: str                       # "text" | "subhead" | "blank"
+    kind: str                       # "text" | "subhead" | "blank" | "tablehead" | "tablerow"
     line: TypesetLine | SetLine | None = None
 
     @property
@@ -34,6 +42,7 @@ class BodyFlow:
     missing: list[str] = field(default_factory=list)
     long_units: list[str] = field(default_factory=list)
     orphan_fixes: int = 0
+    too_wide: list[str] = field(default_factory=list)   # tables that do not fit the column
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,16 @@ def body_flow(article: Article, measure: float, body_size: float, registry, sett
             for ln in lines:
                 out.missing.extend(c for c in ln.missing if c not in out.missing)
             continue
+        if isinstance(block, Table):
+            lines, problem = table_lines(block, measure, body_size, setter)
+            if problem:
+                out.too_wide.append(problem)
+            out.lines.append(FlowLine("blank"))
+            out.lines.extend(FlowLine(kind, ln) for kind, ln in lines)
+            out.lines.append(FlowLine("blank"))
+            for _, ln in lines:
+                out.missing.extend(c for c in ln.missing if c not in out.missing)
+            continue
         if not isinstance(block, Paragraph):
             continue
         segments = []
@@ -72,6 +91,46 @@ def body_flow(article: Article, measure: float, body_size: float, registry, sett
         out.long_units.extend(result.long_units)
         out.orphan_fixes += result.orphan_fixes
     return out
+
+
+def table_lines(table: Table, measure: float, body_size: float,
+                setter: Setter) -> tuple[list[tuple[str, SetLine]], str]:
+    """The table as one grid line per row, cells at their columns: the head in 黑体, the
+    rows in 书宋, at 0.9 of the body size — smaller, down to MIN_TABLE_SIZE, when the
+    columns' widest cells and the gaps between them need more than the measure. Slack
+    is shared among the gaps. Returns the lines and, when even the smallest size is too
+    wide, what to say (the lines are then set at that size and run over)."""
+    size = round(body_size * TABLE_SIZE, 2)
+    while True:
+        head = [setter.line(c, "hei", size) for c in table.head]
+        rows = [[setter.line(c, "body", size) for c in row] for row in table.rows]
+        widths = [max(ln.width for ln in column) for column in zip(head, *rows)]
+        gaps = len(widths) - 1
+        need = sum(widths) + gaps * CELL_GAP * size
+        if need <= measure + 0.01 or size <= MIN_TABLE_SIZE:
+            break
+        size = max(MIN_TABLE_SIZE, int(size * measure / need * 10) / 10)
+    problem = ""
+    if need > measure + 0.01:
+        problem = (f"a table of {len(widths)} columns needs {need / body_size:.1f} em at {size:g} pt; the column "
+                   f"is {measure / body_size:.1f} em: shorten its cells or give the article a wider block")
+    gap = CELL_GAP * size + (max(0.0, measure - need) / gaps if gaps else 0.0)
+    starts = []
+    x = 0.0
+    for w in widths:
+        starts.append(x)
+        x += w + gap
+    out = []
+    for kind, cells in [("tablehead", head)] + [("tablerow", r) for r in rows]:
+        runs, texts, missing, counts = [], [], [], []
+        for ln, x0, w, align in zip(cells, starts, widths, table.align):
+            shift = x0 + (w - ln.width if align == "right" else (w - ln.width) / 2 if align == "center" else 0.0)
+            runs.extend(Run(r.font, r.size, r.x + shift, r.text, r.tracking) for r in ln.runs)
+            texts.append(ln.text)
+            missing.extend(ln.missing)
+            counts.append(len(ln.runs))
+        out.append((kind, SetLine(" ".join(texts), tuple(runs), measure, size, tuple(missing), tuple(counts))))
+    return out, problem
 
 
 def specials(lines: list[FlowLine]) -> list[int]:
@@ -108,6 +167,14 @@ def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
             ln = lines[i]
             if ln.kind == "subhead" and len(col) == cap - 1 and col:
                 break   # a subhead never ends a column
+            if ln.kind == "tablehead":
+                rows = 1
+                while i + rows < n and lines[i + rows].kind == "tablerow":
+                    rows += 1
+                if len(col) + rows > cap and (rows <= frame.rows or (col and len(col) >= cap - 1)):
+                    break   # a table that fits a column is never broken (at this column limit it
+                            # starts the next column, or does not fit); a longer one breaks, but
+                            # its head never ends a column
             if ln.kind == "blank" and len(col) >= cap - 2 and col:
                 i += 1
                 break   # a blank before a subhead at the foot: start the next column

@@ -26,6 +26,7 @@ class SetLine:
     width: float
     size: float
     missing: tuple[str, ...] = ()
+    cells: tuple[int, ...] = ()    # a table row: runs per cell
 
 
 class Setter:

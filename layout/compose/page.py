@@ -258,6 +258,9 @@ def _flow_problems(page: Page, flows: _Flows) -> Problems:
         for unit in flow.long_units:
             problems.warning("long-unit", f"'{unit}' is longer than a column line and was broken by force",
                              page=page.number, article=s.article.id)
+        for message in flow.too_wide:
+            problems.error("table-too-wide", message, file=str(s.article.source), page=page.number,
+                           article=s.article.id)
     return problems
 
 

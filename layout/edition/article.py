@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..problems import Problems
 from . import cleanup
-from .model import PUNCTUATION_STYLES, Article, Block, Image, Paragraph, Span, Subhead
+from .model import PUNCTUATION_STYLES, Article, Block, Image, Paragraph, Span, Subhead, Table
 from .source import MAX_TEXT_BYTES, _Source, display_path, inside, read_limited, read_text
 from .yamlsrc import YamlError, load_located
 
@@ -35,6 +35,9 @@ _ATTR = re.compile(r'\s*([a-z]+)=(?:"([^"]*)"|([^\s"]+))')
 PICTURE_ATTRS = ("credit", "crop", "focus", "rows", "columns")
 MAX_CREDIT = 40
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_FIGURE = re.compile(r"^[+\-−±]?\d[\d,.]*\s?[%％]?$|^[—–-]+$")
+MAX_TABLE_COLUMNS, MAX_TABLE_ROWS = 12, 500
 
 
 class CachedArticles:
@@ -153,6 +156,10 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
             rest = chunk[1:]
             if rest:
                 blocks.append(_paragraph(rest, chunk_line + 1, counts))
+        elif first.startswith("|") and len(chunk) >= 2 and _TABLE_RULE.match(chunk[1]):
+            table = _table(chunk, chunk_line, counts, problems, dict(file=display_path(file), field="table"))
+            if table is not None:
+                blocks.append(table)
         elif m := _IMAGE.match(first):
             path = inside(root, m.group("path"))
             where = dict(file=display_path(file), line=chunk_line, field="image")
@@ -185,6 +192,49 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
             chunk = []
     flush()
     return blocks
+
+
+def _cells(line: str) -> list[str]:
+    text = line.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|"):
+        text = text[:-1]
+    return [c.strip() for c in text.split("|")]
+
+
+def _table(lines: list[str], first_line: int, counts: Counter, problems: Problems, where: dict) -> Table | None:
+    """A pipe table: head, the |---|:---:|---:| rule, rows. Every row has the head's cells."""
+    head = [cleanup.clean_text(c, counts) for c in _cells(lines[0])]
+    rule = _cells(lines[1])
+    if len(rule) != len(head):
+        problems.error("table", f"the rule under the table head has {len(rule)} cells, the head {len(head)}",
+                       line=first_line + 1, **where)
+        return None
+    if len(head) > MAX_TABLE_COLUMNS or len(lines) - 2 > MAX_TABLE_ROWS:
+        problems.error("table", f"a table of at most {MAX_TABLE_COLUMNS} columns and {MAX_TABLE_ROWS} rows "
+                       f"fits a newspaper column; this has {len(head)} and {len(lines) - 2}", line=first_line, **where)
+        return None
+    rows = []
+    for n, raw in enumerate(lines[2:], start=first_line + 2):
+        cells = [cleanup.clean_text(c, counts) for c in _cells(raw)]
+        if len(cells) != len(head):
+            problems.error("table", f"this table row has {len(cells)} cells, the head has {len(head)}",
+                           line=n, **where)
+            return None
+        rows.append(tuple(cells))
+    align = []
+    for i, r in enumerate(rule):
+        if r.startswith(":") and r.endswith(":"):
+            align.append("center")
+        elif r.endswith(":"):
+            align.append("right")
+        elif r.startswith(":"):
+            align.append("left")
+        else:   # unmarked: a column of figures is set flush right, so that its digits line up
+            column = [row[i] for row in rows if row[i]]
+            align.append("right" if column and all(_FIGURE.match(c) for c in column) else "left")
+    return Table(tuple(head), tuple(rows), tuple(align), first_line)
 
 
 def _picture_attrs(text: str, title: str | None, problems: Problems, where: dict) -> dict | None:

@@ -59,7 +59,21 @@ class Image:
         return tuple(self.crop) if self.crop else (0.0, 0.0, 1.0, 1.0)
 
 
-Block = Paragraph | Subhead | Image
+@dataclass(frozen=True)
+class Table:
+    """A Markdown pipe table (`| 品种 | 收盘价 |`): the head row, the body rows and each
+    column's alignment ("left", "right", "center"; a column of figures defaults to right)."""
+    head: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    align: tuple[str, ...]
+    line: int = 0
+
+    @property
+    def text(self) -> str:
+        return "".join("".join(r) for r in (self.head, *self.rows))
+
+
+Block = Paragraph | Subhead | Image | Table
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,7 @@ class Article:
     def characters(self) -> int:
         n = 0
         for b in self.body:
-            n += len(b.text) if isinstance(b, (Paragraph, Subhead)) else len(b.caption)
+            n += len(b.text) if isinstance(b, (Paragraph, Subhead, Table)) else len(b.caption)
         return n
 
 

@@ -25,7 +25,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..edition.model import Article, Edition, Image, Paragraph, Subhead
+from ..edition.model import Article, Edition, Image, Paragraph, Subhead, Table
 
 # block kinds that carry copy, in the order the copy reads
 COPY_KINDS = ("kicker", "headline", "subhead", "byline", "credit", "caption", "body")
@@ -61,6 +61,8 @@ def article_copy(article: Article) -> str:
     for b in article.body:
         if isinstance(b, (Paragraph, Subhead)):
             body.append(b.text)
+        elif isinstance(b, Table):   # a row as its line reads: the cells, a space between
+            body.extend(" ".join(row) for row in (b.head, *b.rows))
     return "".join(parts + body)
 
 

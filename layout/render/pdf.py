@@ -170,7 +170,8 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
         return f"{MARK_END}{len(marks) - 1}{MARK_END}"
     # Text state (Tf, Tc) and the line width are graphics state and survive ET/BT:
     # track them for the whole page, starting unknown.
-    font = size = track = width = None
+    state = (None, None, None)   # font resource, size, tracking
+    width = None
     continued = {a.id for a in page.articles if a.part > 1}
     for block in page.blocks:
         role = BLOCK_ROLES.get(block.kind, "Artifact") if block.article else "Artifact"
@@ -202,31 +203,25 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
             if role != "P":
                 piece = [begin(Mark(role, block.article, "".join(ln.text for ln in block.lines))), len(marks) - 1]
             for line in block.lines:
+                if line.table and role == "P":
+                    # a table row: each cell its own sequence (TH/TD), carrying its text
+                    cells = _cell_runs(line)
+                    for k, (text, runs) in enumerate(cells):
+                        end = begin(Mark("TH" if line.table == "head" else "TD", block.article, text,
+                                         last=k == len(cells) - 1))
+                        end_text = begin(Mark("Span", block.article, text))
+                        state = _show_runs(code, runs, names, chars, state, "1 0 0 1", off + line.x,
+                                           f"{top - line.baseline:.4f}")
+                        code.append(end_text)
+                        code.append(end)
+                    continue
                 if role == "P" and piece is None:
                     piece = [begin(Mark("H2" if line.heading else "P", block.article, last=False)),
                              len(marks) - 1]
                 end = begin(Mark("Span", block.article, line.text)) if needs_actual_text(line) else ""
-                y = f"{top - line.baseline:.4f}"
                 # a glyph turned 90° clockwise (竖排 Latin, ～): text x runs down the page
-                matrix = "0 -1 1 0" if line.rotated else "1 0 0 1"
-                x0 = off + line.x
-                for run in line.runs:
-                    if not run.font:
-                        continue
-                    if run.tracking != track:
-                        code.append(f"{run.tracking:.4f} Tc")
-                        track = run.tracking
-                    used = chars.get(run.font)
-                    if used is None:
-                        used = chars[run.font] = set()
-                    used.update(run.text)
-                    name = names[run.font]
-                    if name != font or run.size != size:
-                        code.append(f"{name} {run.size:g} Tf")
-                        font, size = name, run.size
-                    # one UTF-16 string per run at its own origin; a hex string because
-                    # bytes.hex() is native and escaping a literal string is not
-                    code.append(f"{matrix} {x0 + run.x:.4f} {y} Tm <{run.text.encode('utf-16-be').hex()}> Tj")
+                state = _show_runs(code, line.runs, names, chars, state, "0 -1 1 0" if line.rotated else "1 0 0 1",
+                                   off + line.x, f"{top - line.baseline:.4f}")
                 if end:
                     code.append(end)
                 if role == "P" and (line.last or line.heading):
@@ -261,6 +256,39 @@ def needs_actual_text(line: TextLine) -> bool:
         return True
     run = line.runs[0]
     return run.text != line.text or run.tracking > SAFE_TRACKING * run.size
+
+
+def _show_runs(code: list, runs, names: dict, chars: dict, state: tuple, matrix: str, x0: float, y: str) -> tuple:
+    """Show glyph runs, each at its own origin; returns the text state (font, size, Tc) after."""
+    font, size, track = state
+    for run in runs:
+        if not run.font:
+            continue
+        if run.tracking != track:
+            code.append(f"{run.tracking:.4f} Tc")
+            track = run.tracking
+        used = chars.get(run.font)
+        if used is None:
+            used = chars[run.font] = set()
+        used.update(run.text)
+        name = names[run.font]
+        if name != font or run.size != size:
+            code.append(f"{name} {run.size:g} Tf")
+            font, size = name, run.size
+        # one UTF-16 string per run at its own origin; a hex string because
+        # bytes.hex() is native and escaping a literal string is not
+        code.append(f"{matrix} {x0 + run.x:.4f} {y} Tm <{run.text.encode('utf-16-be').hex()}> Tj")
+    return font, size, track
+
+
+def _cell_runs(line: TextLine) -> list[tuple[str, tuple]]:
+    """A table row's cells: (text, runs), the runs counted by `line.cells`."""
+    out, at = [], 0
+    for count in line.cells:
+        runs = line.runs[at:at + count]
+        out.append(("".join(r.text for r in runs), runs))
+        at += count
+    return out
 
 
 def marked_content(marks: tuple, mode: str):

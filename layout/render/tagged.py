@@ -16,6 +16,7 @@ sequences, in reading order:
         Caption
         P            a paragraph, across columns and across the jump
         H2           小标题
+        Table        a pipe table: TR rows of TH (scope column) / TD cells
         Link         the 下转/上接 line, with its link annotation (OBJR)
 
 Only the headline is a heading (H1): the kicker stands above it, so as H2 it
@@ -59,6 +60,7 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str
             headlines.setdefault(entry.id, entry.headline)
     stories: dict[str, pikepdf.Object] = {}
     open_paragraph: dict[str, pikepdf.Object] = {}   # article -> its P still running (across columns, pages)
+    open_table: dict[str, tuple] = {}                # article -> (its Table, the row being filled or None)
     nums = Array()
     next_key = len(tree.pages)
     for index, (page, pdf_page) in enumerate(zip(tree.pages, pdf.pages)):
@@ -75,7 +77,19 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str
             story = stories.get(mark.article)
             if story is None:         # a block whose article the page does not list
                 story = stories[mark.article] = _element(pdf, "Art", document, page_ref)
-            if mark.role == "P":
+            if mark.role in ("TH", "TD"):
+                # a table's cells: consecutive cells of a story make one Table (also over a
+                # column break), a row ends with its last cell
+                table, row = open_table.get(mark.article, (None, None))
+                if table is None:
+                    table = _element(pdf, "Table", story, page_ref)
+                if row is None:
+                    row = _element(pdf, "TR", table, page_ref)
+                element = _element(pdf, mark.role, row, page_ref)
+                if mark.role == "TH":
+                    element.A = Dictionary(O=Name.Table, Scope=Name.Column)
+                open_table[mark.article] = (table, None if mark.last else row)
+            elif mark.role == "P":
                 element = open_paragraph.get(mark.article)
                 if element is None:
                     element = open_paragraph[mark.article] = _element(pdf, "P", story, page_ref)
@@ -92,6 +106,8 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str
                     figure.Alt = String(mark.text)   # a figure's alternative text is its caption (PDF/UA-1 §7.3)
             if mark.role not in ("Figure", "Caption"):
                 figure = None
+            if mark.role not in ("TH", "TD"):
+                open_table.pop(mark.article, None)
             _add_content(element, page_ref, len(parents))
             parents.append(element)
         pdf_page.StructParents = index

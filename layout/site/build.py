@@ -37,7 +37,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..build import write_atomic
 from ..compose.furniture import chinese_date
-from ..edition.model import Edition, Image, Paragraph, Subhead
+from ..edition.model import Edition, Image, Paragraph, Subhead, Table
 from ..output import lock, temp_name
 
 HERE = Path(__file__).resolve().parent
@@ -99,6 +99,8 @@ def _body(article) -> list[dict]:
             out.append({"kind": "image", "file": picture_name(b), "caption": b.caption, "credit": b.credit})
         elif isinstance(b, Paragraph):
             out.append({"kind": "para", "spans": [{"text": s.text, "bold": s.bold} for s in b.spans]})
+        elif isinstance(b, Table):
+            out.append({"kind": "table", "head": b.head, "rows": b.rows, "align": b.align})
     return out
 
 
@@ -106,7 +108,10 @@ def plain_text(article) -> str:
     """The article as one string for search: deck, dateline, paragraphs, subheads, captions."""
     parts = [article.kicker, article.headline.replace("|", ""), article.subhead, article.byline, article.dateline]
     for b in article.body:
-        parts.append(f"{b.caption} {b.credit}".strip() if isinstance(b, Image) else b.text)
+        if isinstance(b, Table):
+            parts.extend(" ".join(row) for row in (b.head, *b.rows))
+        else:
+            parts.append(f"{b.caption} {b.credit}".strip() if isinstance(b, Image) else b.text)
     return "\n".join(p for p in parts if p)
 
 
