@@ -62,8 +62,10 @@ def test_the_front_page_has_a_masthead_and_the_others_a_folio(manifest):
     kinds = [{b["kind"] for b in p["blocks"]} for p in manifest["pages"]]
     assert "masthead" in kinds[0] and "folio" not in kinds[0]
     assert all("folio" in k and "masthead" not in k for k in kinds[1:])
-    masthead = next(b for b in manifest["pages"][0]["blocks"] if b["kind"] == "masthead")
-    text = " ".join(line["text"] for line in masthead["lines"])
+    head = [b for b in manifest["pages"][0]["blocks"] if b["kind"] in ("nameplate", "masthead")]
+    assert [b["kind"] for b in head] == ["nameplate", "masthead"]
+    assert head[0]["lines"][0]["text"] == "清河日报"
+    text = " ".join(line["text"] for b in head for line in b["lines"])
     for part in ("清河日报", "2026年11月28日 星期六", "农历丙午年十月二十", "第12345期", "今日4版", "CN 00-0000"):
         assert part in text
     folio = next(b for b in manifest["pages"][1]["blocks"] if b["kind"] == "folio")

@@ -56,14 +56,20 @@ def _block(kind: str, items: list[tuple[SetLine, float, float]], rules: list[Rul
     return Block(kind, box, "", tuple(_line(sl, x, y) for sl, x, y in items), tuple(rules))
 
 
-def masthead(edition: Edition, tpl: PageTemplate, setter: Setter) -> tuple[Block, list[str]]:
+def masthead(edition: Edition, tpl: PageTemplate, setter: Setter,
+             accent: bool = True) -> tuple[list[Block], list[str]]:
+    """Page 1's head: the nameplate (报头, the paper's name: in the edition's accent colour, 套红,
+    unless the page is black only), the ears either side of it, the date and issue line, and
+    the double rule below; as two blocks, the nameplate and the rest."""
     left, width = tpl.left, tpl.type_width
     top = tpl.top
     height = tpl.masthead_lines * tpl.line_pitch
     items: list[tuple[SetLine, float, float]] = []
     name_size = min(96.0, height * 0.55)
     name = setter.line(edition.paper.name, "song-bold", name_size)
-    items.append((name, left + (width - name.width) / 2, top + ASCENT * name_size + 0.08 * height))
+    name_item = (name, left + (width - name.width) / 2, top + ASCENT * name_size + 0.08 * height)
+    nameplate = Block("nameplate", Box(name_item[1], top + 0.08 * height, name.width, name_size), "",
+                      (_line(*name_item),), colour="accent" if accent and edition.accent else "K")
     rules: list[Rule] = []
     ear_w = min(tpl.span_width(2), (width - name.width) / 2 - tpl.gutter * 2)
     if ear_w > 6 * 10.5:
@@ -92,8 +98,8 @@ def masthead(edition: Edition, tpl: PageTemplate, setter: Setter) -> tuple[Block
     y_rule = top + height - 0.45 * tpl.line_pitch
     rules += [Rule(left, y_rule, left + width, y_rule, 2.0),
               Rule(left, y_rule + 3.0, left + width, y_rule + 3.0, 0.5)]
-    missing = [c for sl, _, _ in items for c in sl.missing]
-    return _block("masthead", items, rules, Box(left, top, width, height)), missing
+    missing = [c for sl, _, _ in [name_item, *items] for c in sl.missing]
+    return [nameplate, _block("masthead", items, rules, Box(left, top, width, height))], missing
 
 
 def _boxed(x: float, top: float, w: float, bottom: float, rules: list[Rule]) -> None:

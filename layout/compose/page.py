@@ -271,7 +271,7 @@ def _edition_key(edition: Edition, tpl: PageTemplate, registry: FontRegistry, al
     the template, the fonts and whether overset is allowed."""
     from ..cache import fonts_identity, key_of
     fields = {f.name: getattr(edition, f.name) for f in dataclasses.fields(edition) if f.name != "pages"}
-    pages = [(p.number, p.section, p.editor, len(p.slots)) for p in edition.pages]
+    pages = [(p.number, p.section, p.editor, len(p.slots), p.accent) for p in edition.pages]
     return key_of("page", repr(sorted(fields.items(), key=lambda kv: kv[0])), repr(pages), repr(tpl),
                   fonts_identity(registry), allow_overset)
 
@@ -321,13 +321,14 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
                   pending: _Pending, problems: Problems, allow_overset: bool) -> PageTree:
     blocks: list[Block] = []
     if page.number == 1:
-        furniture, missing = masthead(edition, tpl, setter)
+        furniture, missing = masthead(edition, tpl, setter, page.accent)
     else:
         furniture, missing = folio(edition, page, tpl, setter)
+        furniture = [furniture]
     for ch in dict.fromkeys(missing):
         problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the page furniture",
                        page=page.number)
-    blocks.append(furniture)
+    blocks.extend(furniture)
     top = content_top_row(tpl, page.number)
     bottom = tpl.lines
     if page is edition.pages[-1] and _imprint_text(edition):

@@ -18,14 +18,15 @@ from typing import Any
 
 from ..problems import Problems
 from .article import FRONT_KEYS, load_article  # noqa: F401  (FRONT_KEYS: part of this module's API)
-from .model import RANKS, Edition, Origin, Page, Paper, Placement, Slot
+from .model import RANKS, Accent, Edition, Origin, Page, Paper, Placement, Slot
 from .source import _friendly, _Source, _type_name, display_path, inside, read_text
 from .yamlsrc import YamlError, field_name, load_located
 
 EDITION_FILE = "edition.yaml"
 PAPER_KEYS = {"name", "publisher", "serial", "postal_code", "price", "address", "printer"}
-EDITION_KEYS = {"paper", "date", "issue", "template", "pages"}
-PAGE_KEYS = {"number", "section", "editor", "articles"}
+EDITION_KEYS = {"paper", "date", "issue", "template", "pages", "accent"}
+PAGE_KEYS = {"number", "section", "editor", "articles", "accent"}
+SPOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}")
 SLOT_KEYS = {"source", "rank", "place", "continue_on", "continue_place"}
 PLACE_KEYS = ("column", "span", "row", "rows")
 
@@ -116,9 +117,33 @@ def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None,
     pages = _pages(src, data, root, problems, load)
     if problems.has_errors():
         return None, problems
+    accent = _accent(src, data)
+    if problems.has_errors():
+        return None, problems
     edition = Edition(slug=root.name, root=root, paper=paper, date=date, issue=issue,
-                      template=template, template_overrides=overrides, pages=tuple(pages))
+                      template=template, template_overrides=overrides, pages=tuple(pages), accent=accent)
     return edition, problems
+
+
+def _accent(src: _Source, data: dict) -> Accent | None:
+    """`accent: {spot: PANTONE 485 C, cmyk: [0, 95, 100, 0]}` or `accent: {cmyk: [0, 100, 100, 0]}`."""
+    raw = data.get("accent")
+    if raw is None:
+        return None
+    adata = src.mapping(raw, ("accent",), {"spot", "cmyk"})
+    if adata is None:
+        return None
+    cmyk = adata.get("cmyk")
+    if not (isinstance(cmyk, list) and len(cmyk) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                              and 0 <= v <= 100 for v in cmyk)):
+        src.error(("accent", "cmyk"), "the colour as four percentages [C, M, Y, K], each 0–100", "wrong-type")
+        return None
+    spot = adata.get("spot", "")
+    if spot != "" and not (isinstance(spot, str) and SPOT_NAME.fullmatch(spot)):
+        src.error(("accent", "spot"), f"a spot ink's name: up to 40 letters, digits, spaces, . _ - (got {spot!r})",
+                  "out-of-range")
+        return None
+    return Accent(tuple(v / 100 for v in cmyk), spot)
 
 
 def _paper(src: _Source, data: dict) -> Paper:
@@ -189,8 +214,10 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
                 slots.append(slot)
                 if slot.continue_on:
                     jumps.append((spath + ("continue_on",), number, slot.continue_on))
+        accent = src.get(pdata, "accent", path, bool, default=True)
         pages.append(Page(number=number or 0, section=section, editor=editor, slots=tuple(slots),
-                          origin=Origin(src.file, src.line(path), field_name(path))))
+                          origin=Origin(src.file, src.line(path), field_name(path)),
+                          accent=True if accent is None else accent))
     if len(pages) > MAX_PAGES:
         src.error(("pages",), f"{len(pages)} pages: an edition has at most {MAX_PAGES}", "too-many-pages")
     numbers = [p.number for p in pages]

@@ -134,6 +134,16 @@ class Page:
     editor: str = ""
     slots: tuple[Slot, ...] = ()
     origin: Origin = Origin()                # the page in edition.yaml
+    accent: bool = True                      # False: a black-only page (its plate set has no second colour)
+
+
+@dataclass(frozen=True)
+class Accent:
+    """The edition's second colour (套红): the nameplate prints in it. A spot ink named `spot`
+    (a Separation, with `cmyk` as its process equivalent for proofs and screens), or, with
+    no name, the process colour `cmyk` (fractions 0–1)."""
+    cmyk: tuple[float, float, float, float]
+    spot: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,7 @@ class Edition:
     template: str
     template_overrides: dict = field(default_factory=dict, hash=False, compare=False)
     pages: tuple[Page, ...] = ()
+    accent: Accent | None = None   # None: every page in black only
 
     @property
     def articles(self) -> list[Article]:

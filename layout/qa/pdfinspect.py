@@ -25,14 +25,16 @@ class PageFacts:
     boxes: dict[str, list[float]] = field(default_factory=dict)
     colour_spaces: set[str] = field(default_factory=set)   # DeviceRGB / DeviceCMYK / DeviceGray (operators, images)
     rgb_operators: int = 0
-    text_not_k: int = 0          # text shown with a fill other than 0 0 0 1 k (or 0 g)
+    text_not_k: int = 0          # text whose black is not K only: RGB, or CMYK with K and C/M/Y (rich black)
+    text_spot: int = 0           # text in a spot ink (Separation): the nameplate's 套红
     text_not_overprint: int = 0  # text shown while fill overprint (op) is off
     text_shows: int = 0
 
     def to_json(self) -> dict:
         return {"number": self.number, "fonts": self.fonts, "boxes": self.boxes,
                 "colour_spaces": sorted(self.colour_spaces), "rgb_operators": self.rgb_operators,
-                "text_not_k": self.text_not_k, "text_not_overprint": self.text_not_overprint}
+                "text_not_k": self.text_not_k, "text_spot": self.text_spot,
+                "text_not_overprint": self.text_not_overprint}
 
 
 def _fonts(page) -> dict[str, bool]:
@@ -54,6 +56,18 @@ def _boxes(page) -> dict[str, list[float]]:
         if name in page:
             out[name[1:]] = [round(float(v), 3) for v in page[name]]
     return out
+
+
+def _k_only(fill: tuple) -> bool:
+    """Text a press prints from the K plate alone (black or a grey of K), or a colour with no
+    black in it (a process accent, 0 100 100 0): not RGB, not black built from C, M and Y."""
+    kind, values = fill
+    if kind == "g":
+        return True
+    if kind == "k":
+        cyan, magenta, yellow, black = values
+        return black == 0 or cyan == magenta == yellow == 0
+    return False
 
 
 def inspect_page(reader: PdfReader, index: int) -> PageFacts:
@@ -81,6 +95,18 @@ def inspect_page(reader: PdfReader, index: int) -> PageFacts:
             facts.colour_spaces.add("DeviceCMYK")
         elif op == b"rg":
             fill = ("rg", tuple(float(v) for v in operands))
+        elif op == b"cs":
+            space = str(operands[0])
+            spaces = res.get("/ColorSpace") or {}
+            entry = spaces.get(space)
+            entry = entry.get_object() if entry is not None else None
+            if entry is not None and len(entry) and str(entry[0]) == "/Separation":
+                facts.colour_spaces.add("Separation")
+                fill = ("sep", space)
+            else:
+                fill = ("cs", space)
+        elif op in (b"scn", b"sc") and fill[0] == "cs":
+            fill = ("cs", fill[1])
         elif op in (b"g", b"G"):
             facts.colour_spaces.add("DeviceGray")
             if op == b"g":
@@ -97,8 +123,9 @@ def inspect_page(reader: PdfReader, index: int) -> PageFacts:
             fill, overprint = stack.pop()
         elif op in TEXT_SHOW:
             facts.text_shows += 1
-            is_k = fill == ("k", (0.0, 0.0, 0.0, 1.0)) or fill == ("g", (0.0,))
-            if not is_k:
+            if fill[0] == "sep":
+                facts.text_spot += 1
+            elif not _k_only(fill):
                 facts.text_not_k += 1
             if not overprint:
                 facts.text_not_overprint += 1

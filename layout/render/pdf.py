@@ -36,6 +36,7 @@ from reportlab.lib.utils import ImageReader, TimeStamp
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
+from ..edition.model import Accent
 from ..fonts import FontRegistry
 from ..tree import Block, EditionTree, PageTree, TextLine
 from ..units import mm
@@ -59,6 +60,7 @@ class RenderOptions:
     keywords: str = ""
     date: dt.date | None = None
     icc: bytes | None = None          # CMYK output profile: print pages as PDF/X-4 instead of X-1a
+    accent: Accent | None = None      # the edition's second colour (套红): a spot ink or a process colour
 
 
 def _fixed_timestamp(date: dt.date | None) -> TimeStamp:
@@ -104,11 +106,38 @@ def new_canvas(buffer, tree: EditionTree, registry: FontRegistry, opts: RenderOp
 
 # Colours stay symbolic in a page's operators until a product fills them in: the
 # reader's screen black or the press's 100 % K (and red proof marks, registration).
-BLACK, RED, REGISTRATION = "\x00black\x00", "\x00red\x00", "\x00registration\x00"
+BLACK, RED, REGISTRATION, ACCENT = "\x00black\x00", "\x00red\x00", "\x00registration\x00", "\x00accent\x00"
 COLOURS = {
     "reader": {BLACK: "0 0 0 rg 0 0 0 RG", RED: "0.85 0 0 rg 0.85 0 0 RG", REGISTRATION: ""},
     "print": {BLACK: "0 0 0 1 k 0 0 0 1 K", RED: "0 1 1 0 k 0 1 1 0 K", REGISTRATION: "1 1 1 1 K"},
 }
+BLOCK_COLOURS = {"red": RED, "accent": ACCENT}
+
+
+def accent_operators(c: Canvas, accent: Accent | None, mode: str) -> str:
+    """The fill and stroke operators of the accent colour in `mode`. On screen its process
+    equivalent as RGB; in print the spot ink as a Separation colour space (PDF 32000-1
+    §8.6.6.4; reportlab writes the space, with the process values as its alternate, into
+    the page's resources) or, without a spot name, the process CMYK values."""
+    if accent is None:
+        return COLOURS[mode][BLACK]
+    cyan, magenta, yellow, black = accent.cmyk
+    if mode == "reader":
+        rgb = " ".join(f"{(1 - v) * (1 - black):.3f}" for v in (cyan, magenta, yellow))
+        return f"{rgb} rg {rgb} RG"
+    if not accent.spot:
+        cmyk = " ".join(f"{v:g}" for v in accent.cmyk)
+        return f"{cmyk} k {cmyk} K"
+    from reportlab.lib.colors import CMYKColorSep
+    enforce = c._enforceColorSpace   # print canvases turn every colour to process CMYK: not this one
+    c._enforceColorSpace = None
+    try:
+        c.setFillColor(CMYKColorSep(cyan, magenta, yellow, black, spotName=accent.spot, density=1))
+    finally:
+        c._enforceColorSpace = enforce
+    fill = c._code.pop()             # "/PANTONE#20485#20C cs 1 scn": registered, not drawn here
+    name = fill.split()[0]
+    return f"{name} cs 1 scn {name} CS 1 SCN"
 
 
 class Mark(NamedTuple):
@@ -183,9 +212,9 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
             parts.append(block)
             code = [end]
             continue
-        red = block.colour == "red"
+        red = block.colour in BLOCK_COLOURS
         if red:
-            code.append(RED)
+            code.append(BLOCK_COLOURS[block.colour])
         if block.rules:
             end = begin(Mark("Artifact"))
             for rule in block.rules:
@@ -338,6 +367,8 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
         c.setStrokeOverprint(True)
         c.setOverprintMask(1)
     colours = COLOURS[opts.mode]
+    if any(isinstance(part, str) and ACCENT in part for part in ops.parts):
+        colours = {**colours, ACCENT: accent_operators(c, opts.accent, opts.mode)}
     fonts: FontUse = c._banmian_fonts
     for psname, text in ops.chars.items():
         fonts.add(psname, text)
