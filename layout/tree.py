@@ -91,6 +91,7 @@ class Block:
     link: int = 0                          # jump blocks: the page they link to
     column: int = 0                        # body blocks: 1-based grid column
     crop: tuple[float, ...] = ()           # image blocks: (left, top, right, bottom) fractions printed
+    label: str = ""                        # ad blocks: the advertiser
 
     def to_json(self) -> dict:
         out: dict = {"kind": self.kind, "box": self.box.to_json()}
@@ -107,6 +108,8 @@ class Block:
             out["image_sha256"] = self.image_sha256
             if self.crop:
                 out["crop"] = [round(v, 6) for v in self.crop]
+        if self.label:
+            out["label"] = self.label
         if self.colour != "K":
             out["colour"] = self.colour
         if self.link:

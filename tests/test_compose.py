@@ -92,8 +92,11 @@ def test_automatic_pages_tile_the_content_area(manifest):
         area = sum(a["box"][2] * a["box"][3] for a in page["articles"])
         width = grid["columns"] * grid["column_width"] + (grid["columns"] - 1) * grid["gutter"]
         top = min(a["box"][1] for a in page["articles"])
+        # down to the ads at the foot (and the grid line above them), else the imprint, else the type area
+        ads = [b["box"][1] - grid["line_pitch"] for b in page["blocks"] if b["kind"] == "ad"]
         imprint = [b["box"][1] for b in page["blocks"] if b["kind"] == "imprint"]
-        height = (imprint[0] if imprint else grid["top"] + grid["lines"] * grid["line_pitch"]) - top
+        foot = (ads or imprint or [grid["top"] + grid["lines"] * grid["line_pitch"]])[0]
+        height = min(foot, *ads) - top if ads else foot - top
         # rectangles plus the gutters between them cover the type area
         gutters = sum(grid["gutter"] * a["box"][3] for a in page["articles"] if a["box"][0] > grid["left"] + 1)
         assert abs(area + gutters - width * height) < 1.0, page["number"]

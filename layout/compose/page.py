@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from ..codec import encode
-from ..edition.model import Article, Edition, Image, Origin, Page, Placement, Slot
+from ..edition.model import AD_SIZES, Article, Edition, Image, Origin, Page, Placement, Slot
 from ..fonts import FontRegistry, codepoint
 from ..problems import Problems
 from ..styles import PageTemplate
@@ -287,7 +287,7 @@ def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], a
     what arrives from earlier pages' jumps, and — for page 1, whose masthead lists the
     edition's headlines — every page's slots and every article's front matter."""
     from ..cache import key_of
-    parts: list = [base, page.number, page.origin, _slots_key(page)]
+    parts: list = [base, page.number, page.origin, _slots_key(page), repr(page.ads)]
     for s in page.slots:
         parts += [s.article.id, article_keys[s.article.id]]
     for pc in arriving:
@@ -339,8 +339,12 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
         for ch in dict.fromkeys(missing):
             problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the imprint",
                            page=page.number)
+    if page.ads:
+        ad_blocks, ad_rows = _ads(page, tpl, top, bottom, edition.root, problems)
+        blocks.extend(ad_blocks)
+        bottom -= ad_rows
     rows = bottom - top + 1
-    rects = _placements(page, pieces, tpl, setter, top, rows, problems)
+    rects = _placements(page, pieces, tpl, setter, top, rows, problems) if rows > 0 else {}
     auto = all(pc.place is None for pc in pieces) and bool(pieces)
     entries: list[ArticleEntry] = []
     taken: list[tuple[Rect, _Piece]] = []
@@ -445,6 +449,27 @@ def _bleed(tpl: PageTemplate) -> float:
 
 def _slot_of(edition: Edition, article: Article) -> Slot:
     return next(s for p in edition.pages for s in p.slots if s.article is article)
+
+
+def _ads(page: Page, tpl: PageTemplate, top: int, bottom: int, root, problems: Problems) -> tuple[list[Block], int]:
+    """The page's booked ads, across the type area at its foot in the order booked, each its
+    module's share of the rows between `top` and `bottom` (整版 all of them) or its `rows`;
+    a blank grid line parts them from the stories above. Returns the blocks and the rows taken."""
+    available = bottom - top + 1
+    heights = [ad.rows or max(1, round(available * AD_SIZES[ad.size])) for ad in page.ads]
+    gap = 1 if page.slots else 0
+    if sum(heights) + gap > available:
+        first = page.ads[0]
+        problems.error("ad-size", f"the page's ads need {sum(heights)} rows and it has {available - gap}",
+                       file=page.origin.file, line=first.line, field=first.field, page=page.number)
+        return [], 0
+    out, row = [], bottom - sum(heights) + 1
+    for ad, rows in zip(page.ads, heights):
+        rel = ad.file.relative_to(root) if root else ad.file
+        out.append(Block("ad", Box(tpl.left, tpl.row_top(row), tpl.type_width, rows * tpl.line_pitch),
+                         image=str(rel), image_sha256=ad.sha256, label=ad.advertiser))
+        row += rows
+    return out, sum(heights) + gap
 
 
 def _placements(page: Page, pieces: list[_Piece], tpl: PageTemplate, setter: Setter, top: int, rows: int,

@@ -12,20 +12,23 @@ Unknown keys are errors: a typo must never be silently ignored.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
 
 from ..problems import Problems
 from .article import FRONT_KEYS, load_article  # noqa: F401  (FRONT_KEYS: part of this module's API)
-from .model import RANKS, Accent, Edition, Origin, Page, Paper, Placement, Slot
-from .source import _friendly, _Source, _type_name, display_path, inside, read_text
+from .model import AD_SIZES, RANKS, Accent, Ad, Edition, Origin, Page, Paper, Placement, Slot
+from .source import _friendly, _Source, _type_name, display_path, inside, read_limited, read_text
 from .yamlsrc import YamlError, field_name, load_located
 
 EDITION_FILE = "edition.yaml"
 PAPER_KEYS = {"name", "publisher", "serial", "postal_code", "price", "address", "printer"}
 EDITION_KEYS = {"paper", "date", "issue", "template", "pages", "accent"}
-PAGE_KEYS = {"number", "section", "editor", "articles", "accent"}
+PAGE_KEYS = {"number", "section", "editor", "articles", "accent", "ads"}
+AD_KEYS = {"file", "size", "rows", "advertiser"}
+AD_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 SPOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}")
 SLOT_KEYS = {"source", "rank", "place", "continue_on", "continue_place"}
 PLACE_KEYS = ("column", "span", "row", "rows")
@@ -33,7 +36,7 @@ PLACE_KEYS = ("column", "span", "row", "rows")
 # Characters a field may hold: beyond these it cannot fit where it is printed (a 版名 in
 # the folio, a paper's name in the masthead, the imprint on one line of the last page).
 TEXT_LIMITS = {"name": 12, "publisher": 30, "serial": 20, "postal_code": 12, "price": 20, "address": 50,
-               "printer": 30, "section": 10, "editor": 12}
+               "printer": 30, "section": 10, "editor": 12, "advertiser": 40}
 # The 农历 date on the masthead comes from lunardate's tables, which cover 1900–2099.
 FIRST_YEAR, LAST_YEAR = 1901, 2099
 MAX_ISSUE = 99_999_999
@@ -125,6 +128,58 @@ def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None,
     return edition, problems
 
 
+def _ads(src: _Source, pdata: dict, path: tuple, root: Path) -> tuple[Ad, ...]:
+    """`ads: [{file: ads/bank.pdf, size: 通栏, advertiser: 清河银行}, …]`, stacked at the page's foot."""
+    raw = pdata.get("ads")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        src.error(path + ("ads",), f"expected a list of ads, got {_type_name(raw)}", "wrong-type")
+        return ()
+    out = []
+    for k, araw in enumerate(raw):
+        apath = path + ("ads", k)
+        adata = src.mapping(araw, apath, AD_KEYS)
+        if adata is None:
+            continue
+        name = src.text(adata, "file", apath, required=True)
+        size = src.text(adata, "size", apath)
+        rows = src.get(adata, "rows", apath, int, default=0) or 0
+        advertiser = _limited(src, adata, "advertiser", apath)
+        if not name:
+            continue
+        file = inside(root, name)
+        if file is None:
+            src.error(apath + ("file",), f"path leaves the edition folder: {name}", "path-escape")
+            continue
+        if not file.is_file():
+            src.error(apath + ("file",), f"ad not found: {name}", "missing-file")
+            continue
+        if file.suffix.lower() not in AD_SUFFIXES:
+            src.error(apath + ("file",), f"an ad is a PDF or a picture ({', '.join(sorted(AD_SUFFIXES))}), "
+                      f"not {file.suffix or 'a file without a suffix'}", "ad-file")
+            continue
+        if bool(size) == bool(rows):
+            src.error(apath, f"give an ad either size (one of {', '.join(AD_SIZES)}) or rows", "ad-size")
+            continue
+        if size and size not in AD_SIZES:
+            src.error(apath + ("size",), f"unknown ad size '{size}': one of {', '.join(AD_SIZES)}", "ad-size")
+            continue
+        if rows and not 1 <= rows <= 400:
+            src.error(apath + ("rows",), f"{rows} rows is out of range: 1–400", "out-of-range")
+            continue
+        try:
+            digest = hashlib.sha256(read_limited(file, MAX_AD_BYTES)).hexdigest()
+        except OSError as exc:
+            src.error(apath + ("file",), f"ad {name} cannot be read: {exc}", "ad-file")
+            continue
+        out.append(Ad(file, size, rows, advertiser, digest, src.line(apath), field_name(apath)))
+    return tuple(out)
+
+
+MAX_AD_BYTES = 256 * 1024 * 1024
+
+
 def _accent(src: _Source, data: dict) -> Accent | None:
     """`accent: {spot: PANTONE 485 C, cmyk: [0, 95, 100, 0]}` or `accent: {cmyk: [0, 100, 100, 0]}`."""
     raw = data.get("accent")
@@ -200,7 +255,7 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
         if not isinstance(araw, list):
             src.error(path + ("articles",), f"expected a list, got {_type_name(araw)}", "wrong-type")
             araw = []
-        elif not araw:
+        elif not araw and not pdata.get("ads"):
             empty.append((i, number))
         for j, sraw in enumerate(araw):
             spath = path + ("articles", j)
@@ -215,9 +270,12 @@ def _pages(src: _Source, data: dict, root: Path, problems: Problems, load=load_a
                 if slot.continue_on:
                     jumps.append((spath + ("continue_on",), number, slot.continue_on))
         accent = src.get(pdata, "accent", path, bool, default=True)
+        ads = _ads(src, pdata, path, root)
+        if ads and sum(AD_SIZES.get(a.size, 0) for a in ads) >= 1 and slots:
+            src.error(path + ("ads",), "a 整版 ad takes the whole page: it has no room for articles", "ad-size")
         pages.append(Page(number=number or 0, section=section, editor=editor, slots=tuple(slots),
                           origin=Origin(src.file, src.line(path), field_name(path)),
-                          accent=True if accent is None else accent))
+                          accent=True if accent is None else accent, ads=ads))
     if len(pages) > MAX_PAGES:
         src.error(("pages",), f"{len(pages)} pages: an edition has at most {MAX_PAGES}", "too-many-pages")
     numbers = [p.number for p in pages]

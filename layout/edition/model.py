@@ -127,6 +127,24 @@ class Slot:
     origin: Origin = Origin()                # the slot in edition.yaml
 
 
+# Ad modules (广告版位) as shares of the page's type area, full width at its foot:
+# 整版 the whole page, 半版 half, 通栏 a quarter, 半通栏 an eighth.
+AD_SIZES = {"整版": 1.0, "半版": 0.5, "通栏": 0.25, "半通栏": 0.125}
+
+
+@dataclass(frozen=True)
+class Ad:
+    """A booked ad: a finished PDF (placed as it is, colours kept) or a picture, across the
+    type area at the page's foot, `size` a module of AD_SIZES or `rows` grid lines."""
+    file: Path                # absolute path inside the edition folder
+    size: str = ""            # a key of AD_SIZES, or "" when rows are given
+    rows: int = 0
+    advertiser: str = ""
+    sha256: str = ""
+    line: int = 0             # in edition.yaml
+    field: str = ""
+
+
 @dataclass(frozen=True)
 class Page:
     number: int
@@ -135,6 +153,7 @@ class Page:
     slots: tuple[Slot, ...] = ()
     origin: Origin = Origin()                # the page in edition.yaml
     accent: bool = True                      # False: a black-only page (its plate set has no second colour)
+    ads: tuple[Ad, ...] = ()                 # booked ads, placed before the stories
 
 
 @dataclass(frozen=True)

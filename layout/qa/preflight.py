@@ -41,6 +41,7 @@ def check_edition(folder: Path, ink_dpi: int = 36) -> tuple[Problems, dict]:
             return problems, summary
         summary["pages"] = len(tree.pages)
         check_layout(tree, problems)
+        check_ads(tree, result.edition.root, problems)
         if result.out_dir is None:   # composition failed: nothing was rendered
             summary["ink"] = "not measured: the edition did not render"
             return problems, summary
@@ -50,6 +51,54 @@ def check_edition(folder: Path, ink_dpi: int = 36) -> tuple[Problems, dict]:
             check_print_page(pdf, number, problems)
             summary["ink"] = check_ink(pdf, number, limit, ink_dpi, problems, summary)
     return problems, summary
+
+
+AD_TOLERANCE_MM = 1.0     # an ad's trim may differ from its module by this much each way
+AD_MIN_PPI = 150
+
+
+def check_ads(tree: EditionTree, root: Path, problems: Problems) -> None:
+    """Every booked ad against its slot: a PDF's trim size (TrimBox, else MediaBox) within
+    1 mm of the module, fonts embedded, no RGB; a picture of the module's proportions,
+    at least 150 ppi, and RGB noted (it is separated to CMYK for the press)."""
+    from PIL import Image as PILImage
+    pt_to_mm = 25.4 / 72
+    for page in tree.pages:
+        for block in page.blocks:
+            if block.kind != "ad":
+                continue
+            path = root / block.image
+            where = {"page": page.number, "file": block.image}
+            slot = f"{block.box.w * pt_to_mm:.1f} × {block.box.h * pt_to_mm:.1f} mm"
+            if path.suffix.lower() == ".pdf":
+                try:
+                    facts = inspect_pdf(path)[0]
+                except Exception as exc:  # pypdf raises many kinds for a damaged file
+                    problems.error("ad-file", f"the ad cannot be read: {exc}", **where)
+                    continue
+                x0, y0, x1, y1 = facts.boxes.get("TrimBox") or facts.boxes["MediaBox"]
+                w, h = (x1 - x0) * pt_to_mm, (y1 - y0) * pt_to_mm
+                off_w, off_h = abs(w - block.box.w * pt_to_mm), abs(h - block.box.h * pt_to_mm)
+                if max(off_w, off_h) > AD_TOLERANCE_MM:
+                    problems.error("ad-size", f"the ad is {w:.1f} × {h:.1f} mm, its slot {slot}", **where)
+                for name, embedded in facts.fonts.items():
+                    if not embedded:
+                        problems.error("ad-font", f"the ad's font {name} is not embedded", **where)
+                if facts.rgb_operators or "DeviceRGB" in facts.colour_spaces:
+                    problems.error("ad-rgb", "the ad uses RGB: the press needs CMYK (or grey, or spot) ads", **where)
+            else:
+                with PILImage.open(path) as im:
+                    (iw, ih), mode = im.size, im.mode
+                if abs(iw / ih - block.box.w / block.box.h) > 0.01 * block.box.w / block.box.h:
+                    problems.error("ad-size", f"the ad is {iw} × {ih} pixels, not the proportions of its slot "
+                                   f"({slot})", **where)
+                ppi = iw / (block.box.w / 72)
+                if ppi < AD_MIN_PPI:
+                    problems.warning("ad-resolution", f"the ad prints at {ppi:.0f} ppi (below {AD_MIN_PPI})",
+                                     **where)
+                if mode not in ("CMYK", "L", "1"):
+                    problems.warning("ad-rgb", f"the ad is {mode}: it is separated to CMYK for the press; "
+                                     "ask the advertiser for a CMYK file to control its colour", **where)
 
 
 def check_layout(tree: EditionTree, problems: Problems) -> None:
@@ -64,6 +113,8 @@ def check_layout(tree: EditionTree, problems: Problems) -> None:
                 continue
             lines = block.lines
             for i, line in enumerate(lines):
+                if line.table:   # a table row is cells, not running text
+                    continue
                 t = line.text
                 if t and t[0] in NO_START and not t.startswith(("——", "……")):
                     problems.error("kinsoku", f"line starts with {t[0]!r}: {t}", page=page.number,

@@ -19,7 +19,7 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, 
 
 from ..fonts import FontRegistry
 from ..tree import EditionTree, PageTree, jump_blocks
-from .pdf import RenderOptions, page_geometry, render
+from .pdf import RenderOptions, is_pdf_ad, page_geometry, place_pdf_ads, render
 from .tagged import tag
 
 PDFX_VERSION = "PDF/X-1a:2001"
@@ -61,7 +61,11 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
     data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page), ops=ops,
                   streams=streams, fonts=fonts)
     marks = {number: page_ops.marks for number, page_ops in ops.items()}
-    return finish(data, lambda pdf: tag(pdf, tree, marks, opts.title, opts.author, opts.date))
+
+    def edit(pdf) -> None:
+        tag(pdf, tree, marks, opts.title, opts.author, opts.date)
+        place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
+    return finish(data, edit)
 
 
 def finish(data: bytes, edit=None) -> bytes:
@@ -180,5 +184,16 @@ def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: R
         catalog.__NoDefault__ = list(type(catalog).__NoDefault__) + ["OutputIntents"]
         catalog.__Refs__ = catalog.__NoDefault__
 
-    return render(tree, [page], registry, opts, f"{content_hash}:{page.number}", on_page=on_page,
+    data = render(tree, [page], registry, opts, f"{content_hash}:{page.number}", on_page=on_page,
                   ops={page.number: ops} if ops is not None else None)
+    if any(is_pdf_ad(b) for b in page.blocks):
+        import io
+
+        import pikepdf
+        out = io.BytesIO()
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            place_pdf_ads(pdf, [page], opts.edition_root, reader=False)
+            pdf.save(out, deterministic_id=True, compress_streams=True,
+                     stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        data = out.getvalue()
+    return data

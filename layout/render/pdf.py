@@ -206,6 +206,15 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
         role = BLOCK_ROLES.get(block.kind, "Artifact") if block.article else "Artifact"
         if block.article in continued and block.kind in DECK_KINDS:
             role = "Artifact"   # the headline repeated over a continuation: read once, where the story starts
+        if block.kind == "ad":
+            # an ad is not the edition's copy: an artifact. A picture is drawn here; a PDF ad
+            # is placed on the finished page as a Form XObject (`place_pdf_ads`)
+            if not is_pdf_ad(block):
+                end = begin(Mark("Artifact"))
+                parts.append(" ".join(code))
+                parts.append(block)
+                code = [end]
+            continue
         if block.kind == "image":
             end = begin(Mark(role, block.article))
             parts.append(" ".join(code))
@@ -459,7 +468,38 @@ def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off:
                 im = im.convert("RGB")
             images[key] = ImageReader(im)
     b = block.box
-    c.drawImage(images[key], b.x + off, top - b.bottom, b.w, b.h)
+    x, y, w, h = b.x + off, top - b.bottom, b.w, b.h
+    if block.kind == "ad":   # an ad is never cropped nor stretched: fitted, centred (check flags a misfit)
+        iw, ih = images[key].getSize()
+        scale = min(w / iw, h / ih)
+        x, y, w, h = x + (w - iw * scale) / 2, y + (h - ih * scale) / 2, iw * scale, ih * scale
+    c.drawImage(images[key], x, y, w, h)
+
+
+def is_pdf_ad(block: Block) -> bool:
+    return block.kind == "ad" and block.image.lower().endswith(".pdf")
+
+
+def place_pdf_ads(pdf, pages: list[PageTree], edition_root: Path | None, reader: bool = True) -> None:
+    """Place each PDF ad on its page (pikepdf `pdf`, pages in `pages` order) as a Form
+    XObject scaled into its box, its colours and fonts as the advertiser made them; in the
+    reader inside an artifact sequence (an ad is not the edition's copy)."""
+    import pikepdf
+    for page, pdf_page in zip(pages, pdf.pages):
+        off = page_geometry(page)[0]
+        ads = [b for b in page.blocks if is_pdf_ad(b)]
+        for n, block in enumerate(ads, start=1):
+            path = (edition_root / block.image) if edition_root else Path(block.image)
+            with pikepdf.open(path) as ad:
+                source = pdf.copy_foreign(ad.pages[0].obj)
+            form = pikepdf.Page(source).as_form_xobject()
+            # a name of our own: pikepdf's add_overlay names the XObject at random
+            name = pdf_page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(f"/Ad{n}"))
+            b = block.box
+            rect = pikepdf.Rectangle(off + b.x, off + page.height - b.bottom, off + b.right, off + page.height - b.y)
+            placement = pdf_page.calc_form_xobject_placement(form, name, rect, allow_shrink=True, allow_expand=True)
+            placed = b"q " + placement + b" Q"
+            pdf_page.contents_add(b"/Artifact BMC " + placed + b" EMC" if reader else placed, prepend=False)
 
 
 def rgb_to_cmyk_gcr(im):

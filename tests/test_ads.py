@@ -1,0 +1,129 @@
+"""Booked ads: placed at the page's foot before the stories, PDF ads as Form XObjects with
+their own colours on both products, pictures fitted; `check` holds each ad to its slot."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image as PILImage
+
+from layout.build import build_edition
+from layout.qa.pdfinspect import inspect_pdf
+from layout.qa.preflight import check_edition
+
+ROOT = Path(__file__).resolve().parent.parent
+# the mini edition's tabloid page: 通栏 and 半通栏 slots, in points (from its layout.json)
+TONGLAN = (684.0, 238.0)
+BAN_TONGLAN = (684.0, 112.0)
+
+
+def ad_pdf(path: Path, size: tuple[float, float], rgb: bool = False, embed: bool = True) -> None:
+    """An advertiser's finished ad: a CMYK (or RGB) field and a line of text."""
+    from reportlab.lib.colors import CMYKColor, Color
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+    c = Canvas(str(path), pagesize=size, invariant=1)
+    c.setFillColor(Color(0.1, 0.3, 0.7) if rgb else CMYKColor(1, 0.6, 0, 0.2))
+    c.rect(0, 0, *size, fill=1, stroke=0)
+    c.setFillColor(CMYKColor(0, 0, 0, 0))
+    if embed:
+        pdfmetrics.registerFont(TTFont("BanmianHei", str(ROOT / "fonts" / "BanmianHei-Bold.ttf")))
+        c.setFont("BanmianHei", 40)
+    else:
+        c.setFont("Helvetica-Bold", 40)
+    c.drawString(30, size[1] / 2 - 14, "清河银行 QINGHE BANK" if embed else "QINGHE BANK")
+    c.setTrimBox((0, 0, *size))
+    c.save()
+
+
+def _book(folder: Path, ads: str) -> None:
+    yaml = folder / "edition.yaml"
+    text = yaml.read_text(encoding="utf-8").replace("    editor: 林编辑\n", "    editor: 林编辑\n    ads:\n" + ads)
+    yaml.write_text(text, encoding="utf-8")
+    (folder / "ads").mkdir(exist_ok=True)
+
+
+def _ads(result) -> list[dict]:
+    layout = json.loads((result.out_dir / "layout.json").read_text(encoding="utf-8"))
+    return [b for b in layout["pages"][1]["blocks"] if b["kind"] == "ad"]
+
+
+def test_ads_sit_at_the_foot_of_the_page_and_the_stories_above_them(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    _book(folder, "      - {file: ads/bank.pdf, size: 通栏, advertiser: 清河银行}\n"
+                  "      - {file: ads/mall.png, size: 半通栏, advertiser: 滨河商场}\n")
+    ad_pdf(folder / "ads" / "bank.pdf", TONGLAN)
+    PILImage.new("CMYK", (2400, round(2400 * BAN_TONGLAN[1] / BAN_TONGLAN[0])), (0, 40, 90, 0)).save(
+        folder / "ads" / "mall.png".replace(".png", ".tif"))
+    (folder / "edition.yaml").write_text((folder / "edition.yaml").read_text(encoding="utf-8")
+                                         .replace("ads/mall.png", "ads/mall.tif"), encoding="utf-8")
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems]
+    ads = _ads(result)
+    assert [(a["label"], a["image"]) for a in ads] == [("清河银行", "ads/bank.pdf"), ("滨河商场", "ads/mall.tif")]
+    assert [a["box"][2:] for a in ads] == [list(TONGLAN), list(BAN_TONGLAN)]
+    page = result.tree.pages[1]
+    foot = max(b.box.bottom for b in page.blocks if b.kind == "ad")
+    (imprint,) = [b for b in page.blocks if b.kind == "imprint"]   # the last page closes with it
+    assert imprint.box.y - result.template.line_pitch < foot <= imprint.box.y + 0.01, "the ads stand on the imprint"
+    top_of_ads = min(b.box.y for b in page.blocks if b.kind == "ad")
+    for entry in page.articles:
+        assert entry.box.bottom <= top_of_ads - result.template.line_pitch + 0.01, "a grid line between"
+    # both products carry the PDF ad as a Form XObject, its CMYK kept on the press's page
+    for pdf_path in (result.out_dir / "mini.pdf", result.out_dir / "print" / "02.pdf"):
+        with pikepdf.open(pdf_path) as pdf:
+            page_obj = pdf.pages[1] if pdf_path.name == "mini.pdf" else pdf.pages[0]
+            forms = [x for x in page_obj.Resources.XObject.values() if x.Subtype == "/Form"]
+            assert len(forms) == 1
+            assert b"1 .6 0 .2 k" in forms[0].read_bytes() or b"1 0.6 0 0.2 k" in forms[0].read_bytes()
+    (facts,) = inspect_pdf(result.out_dir / "print" / "02.pdf")
+    assert not facts.rgb_operators and "DeviceRGB" not in facts.colour_spaces
+
+
+def test_check_holds_each_ad_to_its_slot(edition_copy):
+    folder = edition_copy("mini")
+    _book(folder, "      - {file: ads/wrong.pdf, size: 通栏}\n      - {file: ads/wide.png, size: 半通栏}\n")
+    ad_pdf(folder / "ads" / "wrong.pdf", (TONGLAN[0] * 1.1, TONGLAN[1]), rgb=True, embed=False)
+    PILImage.new("RGB", (600, 100)).save(folder / "ads" / "wide.png")
+    problems, _ = check_edition(folder)
+    found = {(p.kind, p.file) for p in problems if p.kind.startswith("ad")}
+    assert found >= {("ad-size", "ads/wrong.pdf"), ("ad-font", "ads/wrong.pdf"), ("ad-rgb", "ads/wrong.pdf"),
+                     ("ad-size", "ads/wide.png"), ("ad-resolution", "ads/wide.png"), ("ad-rgb", "ads/wide.png")}
+    size = next(p for p in problems if p.kind == "ad-size" and p.file == "ads/wrong.pdf")
+    assert "265.4 × 84.0 mm, its slot 241.3 × 84.0 mm" in size.message
+
+
+def test_a_page_of_ads_alone_and_ads_that_do_not_fit(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    yaml = folder / "edition.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "  - number: 3\n    section: 广告\n    ads:\n"
+                    "      - {file: ads/full.png, size: 整版, advertiser: 滨河商场}\n", encoding="utf-8")
+    (folder / "ads").mkdir()
+    PILImage.new("L", (1000, 1400), 200).save(folder / "ads" / "full.png")
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems]
+    (ad,) = [b for b in result.tree.pages[2].blocks if b.kind == "ad"]
+    assert not result.tree.pages[2].articles and ad.box.w == result.template.type_width
+    _book(folder, "      - {file: ads/full.png, size: 整版}\n")   # and one on page 2, which has a story
+    problems = build_edition(folder, tmp_path / "out2").problems
+    assert any(p.kind == "ad-size" and "no room for articles" in p.message for p in problems.errors)
+
+
+@pytest.mark.parametrize("ad, field, words", [
+    ("{file: ads/none.pdf, size: 通栏}", "ads[0].file", "ad not found"),
+    ("{file: ../escape.pdf, size: 通栏}", "ads[0].file", "leaves the edition folder"),
+    ("{file: ads/x.pdf, size: 报花}", "ads[0].size", "unknown ad size"),
+    ("{file: ads/x.pdf}", "ads[0]", "either size"),
+    ("{file: ads/x.txt, size: 通栏}", "ads[0].file", "PDF or a picture"),
+])
+def test_a_wrong_booking_is_an_error_naming_its_field(edition_copy, tmp_path, ad, field, words):
+    folder = edition_copy("mini")
+    _book(folder, f"      - {ad}\n")
+    (folder / "ads" / "x.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "ads" / "x.txt").write_text("ad", encoding="utf-8")
+    result = build_edition(folder, tmp_path / "out")
+    (error,) = result.problems.errors
+    assert words in error.message and error.field == f"pages[1].{field}"
