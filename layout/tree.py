@@ -92,6 +92,7 @@ class Block:
     column: int = 0                        # body blocks: 1-based grid column
     crop: tuple[float, ...] = ()           # image blocks: (left, top, right, bottom) fractions printed
     label: str = ""                        # ad blocks: the advertiser
+    fill: tuple[float, ...] = ()           # tint blocks: the background's CMYK fractions
 
     def to_json(self) -> dict:
         out: dict = {"kind": self.kind, "box": self.box.to_json()}
@@ -110,6 +111,8 @@ class Block:
                 out["crop"] = [round(v, 6) for v in self.crop]
         if self.label:
             out["label"] = self.label
+        if self.fill:
+            out["fill"] = [round(v, 4) for v in self.fill]
         if self.colour != "K":
             out["colour"] = self.colour
         if self.link:

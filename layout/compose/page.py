@@ -370,6 +370,11 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
         for message in lines_outside(composed.blocks, box.x, box.right, f"its {rect.span}-column block"):
             problems.error("too-wide", message + ": shorten it or give the article more columns",
                            field=pc.origin.field, **where)
+        if pc.article.tint:
+            # 底纹: the background first, under the deck and body (and within the frame)
+            pad = tpl.gutter / 3
+            blocks.append(Block("tint", Box(box.x - pad, box.y, box.w + 2 * pad, box.h), pc.article.id,
+                                fill=pc.article.tint))
         blocks.extend(composed.blocks)
         for severity, kind, message in composed.notes:
             add = problems.error if severity == "error" else problems.warning

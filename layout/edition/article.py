@@ -19,7 +19,8 @@ from .source import MAX_TEXT_BYTES, _Source, display_path, inside, read_limited,
 from .yamlsrc import YamlError, load_located
 
 FRONT_KEYS = {"kicker", "headline", "subhead", "byline", "dateline", "short_headline",
-              "vertical_headline", "frame", "punctuation"}
+              "vertical_headline", "frame", "tint", "punctuation"}
+MAX_TINT = 30   # % per ink: a background body text stays legible on (and within the ink limit)
 
 
 # Characters a deck line may hold: a headline sets in at most two lines across a page
@@ -133,7 +134,7 @@ def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
         id=file.stem, source=file, headline=headline, kicker=clean("kicker"), subhead=clean("subhead"),
         byline=clean("byline"), dateline=clean("dateline"), short_headline=clean("short_headline"),
         vertical_headline=bool(src.get(front, "vertical_headline", (), bool, default=False)),
-        frame=bool(src.get(front, "frame", (), bool, default=False)),
+        frame=bool(src.get(front, "frame", (), bool, default=False)), tint=_tint(src, front),
         punctuation=punctuation, body=tuple(body), digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
     if any(counts.values()):
         problems.warning("copy-cleanup", f"copy clean-up: {cleanup.describe(counts)}",
@@ -192,6 +193,20 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
             chunk = []
     flush()
     return blocks
+
+
+def _tint(src, front: dict) -> tuple[float, ...]:
+    """`tint: 10` (10 % K) or `tint: [0, 0, 15, 0]` (C, M, Y, K percentages), each ≤ MAX_TINT."""
+    raw = front.get("tint")
+    if raw is None:
+        return ()
+    values = [0, 0, 0, raw] if isinstance(raw, (int, float)) and not isinstance(raw, bool) else raw
+    if not (isinstance(values, list) and len(values) == 4 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= MAX_TINT for v in values)):
+        src.error(("tint",), f"a tint is a K percentage (tint: 10) or [C, M, Y, K] percentages, each 0–{MAX_TINT}",
+                  "out-of-range")
+        return ()
+    return tuple(v / 100 for v in values)
 
 
 def _cells(line: str) -> list[str]:

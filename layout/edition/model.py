@@ -88,6 +88,7 @@ class Article:
     short_headline: str = "" # repeated over a jump's continuation; defaults to the headline
     vertical_headline: bool = False
     frame: bool = False
+    tint: tuple[float, ...] = ()   # 底纹: the block's background as CMYK fractions (a K tint: (0, 0, 0, k))
     punctuation: str = "quanjiao"
     body: tuple[Block, ...] = ()
     digest: str = ""         # sha256 of the file's text as read: what cache keys name the article by

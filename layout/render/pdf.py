@@ -112,6 +112,17 @@ COLOURS = {
     "print": {BLACK: "0 0 0 1 k 0 0 0 1 K", RED: "0 1 1 0 k 0 1 1 0 K", REGISTRATION: "1 1 1 1 K"},
 }
 BLOCK_COLOURS = {"red": RED, "accent": ACCENT}
+FILL = "\x00fill\x00"     # FILL c,m,y,k FILL: a tint's fill, in CMYK for the press and RGB on screen
+_FILL = re.compile("\x00fill\x00([0-9.,e-]+)\x00fill\x00")
+
+
+def _fill_operator(mode: str):
+    def fill(m) -> str:
+        cyan, magenta, yellow, black = (float(v) for v in m.group(1).split(","))
+        if mode == "print":
+            return f"{cyan:g} {magenta:g} {yellow:g} {black:g} k"
+        return " ".join(f"{(1 - v) * (1 - black):.3f}" for v in (cyan, magenta, yellow)) + " rg"
+    return fill
 
 
 def accent_operators(c: Canvas, accent: Accent | None, mode: str) -> str:
@@ -206,6 +217,14 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
         role = BLOCK_ROLES.get(block.kind, "Artifact") if block.article else "Artifact"
         if block.article in continued and block.kind in DECK_KINDS:
             role = "Artifact"   # the headline repeated over a continuation: read once, where the story starts
+        if block.kind == "tint":
+            # a background is an artifact; its colour is written per product (FILL token)
+            end = begin(Mark("Artifact"))
+            b = block.box
+            code.append(f"q {FILL}{','.join(f'{v:g}' for v in block.fill)}{FILL} "
+                        f"{b.x + off:.4f} {top - b.bottom:.4f} {b.w:.4f} {b.h:.4f} re f Q")
+            code.append(end)
+            continue
         if block.kind == "ad":
             # an ad is not the edition's copy: an artifact. A picture is drawn here; a PDF ad
             # is placed on the finished page as a Form XObject (`place_pdf_ads`)
@@ -388,6 +407,8 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
             if isinstance(part, str):
                 for token, value in colours.items():
                     part = part.replace(token, value)
+                if FILL in part:
+                    part = _FILL.sub(_fill_operator(opts.mode), part)
                 c._code.append(fill(part))
             else:
                 _draw_image(c, part, opts, images, off, off + page.height, print_mode)

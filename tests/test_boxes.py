@@ -1,0 +1,49 @@
+"""Boxes and tints: a framed story on a 底纹 background, K-only or CMYK, under its text."""
+from __future__ import annotations
+
+import pikepdf
+
+from layout.build import build_edition
+
+
+def _front(folder, extra: str) -> None:
+    article = folder / "articles" / "b.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("---\n", "---\n" + extra, 1), encoding="utf-8")
+
+
+def _ops(pdf_path, index: int = 0) -> list[str]:
+    with pikepdf.open(pdf_path) as pdf:
+        return [f"{' '.join(str(o) for o in operands)} {op}".strip()
+                for operands, op in pikepdf.parse_content_stream(pdf.pages[index])]
+
+
+def test_a_tinted_story_has_its_background_under_its_text_in_k_for_the_press(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    _front(folder, "frame: true\ntint: 10\n")
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems]
+    page = result.tree.pages[0]
+    kinds = [b.kind for b in page.blocks if b.article == "b"]
+    assert kinds[0] == "tint" and "frame" in kinds, "the background comes first, under the deck and body"
+    (tint,) = [b for b in page.blocks if b.kind == "tint"]
+    entry = next(a for a in page.articles if a.id == "b")
+    assert tint.fill == (0, 0, 0, 0.1) and tint.box.y == entry.box.y and tint.box.w > entry.box.w
+    press = _ops(result.out_dir / "print" / "01.pdf")
+    fill = press.index("0 0 0 0.1 k")
+    assert press[fill + 1].endswith(" re") and press[fill + 2] == "f"
+    first_text_of_b = next(i for i, op in enumerate(press) if op.endswith("Tj") and i > fill)
+    assert first_text_of_b > fill
+    screen = _ops(result.out_dir / "mini.pdf")
+    assert any(op.startswith("0.9") and op.endswith(" rg") and len(set(op.split()[:3])) == 1 for op in screen), \
+        "on screen the same grey as RGB"
+
+
+def test_a_cmyk_tint_and_a_tint_too_dark_to_read_on(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    _front(folder, "tint: [0, 0, 15, 0]\n")
+    result = build_edition(folder, tmp_path / "out")
+    assert "0 0 0.15 0 k" in _ops(result.out_dir / "print" / "01.pdf")
+    article = folder / "articles" / "b.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("tint: [0, 0, 15, 0]", "tint: 60"), encoding="utf-8")
+    (error,) = build_edition(folder, tmp_path / "out2").problems.errors
+    assert error.field == "tint" and "0–30" in error.message and error.file.endswith("b.md")
