@@ -47,3 +47,28 @@ def test_a_cmyk_tint_and_a_tint_too_dark_to_read_on(edition_copy, tmp_path):
     article.write_text(article.read_text(encoding="utf-8").replace("tint: [0, 0, 15, 0]", "tint: 60"), encoding="utf-8")
     (error,) = build_edition(folder, tmp_path / "out2").problems.errors
     assert error.field == "tint" and "0–30" in error.message and error.file.endswith("b.md")
+
+
+def test_a_reversed_headline_is_white_on_a_solid_bar_and_knocks_out_on_the_press(edition_copy, tmp_path):
+    from layout.qa.pdfinspect import inspect_pdf
+    folder = edition_copy("mini")
+    _front(folder, "reverse: true\n")
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems]
+    page = result.tree.pages[0]
+    blocks = [b for b in page.blocks if b.article == "b"]
+    kinds = [b.kind for b in blocks]
+    bar, headline = blocks[kinds.index("bar")], blocks[kinds.index("headline")]
+    assert kinds.index("bar") < kinds.index("headline"), "the bar is drawn first"
+    entry = next(a for a in page.articles if a.id == "b")
+    assert bar.fill == (0, 0, 0, 1) and abs(bar.box.w - entry.box.w) < 0.01
+    assert bar.box.y < headline.box.y and bar.box.bottom > headline.box.bottom
+    assert headline.colour == "white"
+    (facts,) = inspect_pdf(result.out_dir / "print" / "01.pdf")
+    assert facts.text_white_overprint == 0 and facts.text_not_overprint == 0, "white knocks out, black overprints"
+    assert facts.text_not_k == 0
+    press = _ops(result.out_dir / "print" / "01.pdf")
+    white = press.index("0 0 0 0 k")
+    assert press[white - 2].endswith(" gs") and press[white + 1] == "0 0 0 0 K"
+    screen = _ops(result.out_dir / "mini.pdf")
+    assert "1 1 1 rg" in screen

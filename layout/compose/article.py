@@ -11,7 +11,7 @@ instead of the deck.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..edition.model import Article, Image, Paragraph
 from ..styles import HEADLINE_SIZES, PageTemplate
@@ -25,6 +25,7 @@ CAPTION_SIZE = 8.0  # 小六-ish; above the 6 pt print minimum
 CREDIT_SIZE = 7.0   # the credit line under a photo, flush right in 黑体
 JUMP_SIZE = 8.0     # jump lines are set smaller than the body (newspaper.md)
 MIN_PPI = 170       # newspaper.md: photos at 170–200 ppi at print size
+REVERSE_BAR = (0.0, 0.0, 0.0, 1.0)   # a 反白 bar is solid K: white type knocks out of one plate
 
 
 @dataclass(frozen=True)
@@ -313,7 +314,14 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
             size = items[0][0].size
             box = Box(min(x for _, x, _ in items), min(ys) - ASCENT * size,
                       max(sl.width for sl, _, _ in items), max(ys) - min(ys) + size)
-            blocks.append(_display_block(kind, items, article.id, box))
+            block = _display_block(kind, items, article.id, box)
+            if kind == "headline" and article.reverse and not continued_from:
+                # 反白: a solid bar across the block, the headline knocked out of it in white
+                pad = 0.25 * size
+                blocks.append(Block("bar", Box(x0, box.y - pad, width, box.h + 2 * pad), article.id,
+                                    fill=REVERSE_BAR))
+                block = replace(block, colour="white")
+            blocks.append(block)
 
     notes: list[tuple[str, str, str]] = []
     if pictures and deck_rows + image_rows > rect.rows:

@@ -19,7 +19,7 @@ from .source import MAX_TEXT_BYTES, _Source, display_path, inside, read_limited,
 from .yamlsrc import YamlError, load_located
 
 FRONT_KEYS = {"kicker", "headline", "subhead", "byline", "dateline", "short_headline",
-              "vertical_headline", "frame", "tint", "punctuation"}
+              "vertical_headline", "frame", "tint", "reverse", "punctuation"}
 MAX_TINT = 30   # % per ink: a background body text stays legible on (and within the ink limit)
 
 
@@ -135,6 +135,7 @@ def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
         byline=clean("byline"), dateline=clean("dateline"), short_headline=clean("short_headline"),
         vertical_headline=bool(src.get(front, "vertical_headline", (), bool, default=False)),
         frame=bool(src.get(front, "frame", (), bool, default=False)), tint=_tint(src, front),
+        reverse=bool(src.get(front, "reverse", (), bool, default=False)),
         punctuation=punctuation, body=tuple(body), digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
     if any(counts.values()):
         problems.warning("copy-cleanup", f"copy clean-up: {cleanup.describe(counts)}",

@@ -89,6 +89,7 @@ class Article:
     vertical_headline: bool = False
     frame: bool = False
     tint: tuple[float, ...] = ()   # 底纹: the block's background as CMYK fractions (a K tint: (0, 0, 0, k))
+    reverse: bool = False          # 反白: the headline in white on a solid bar across the block
     punctuation: str = "quanjiao"
     body: tuple[Block, ...] = ()
     digest: str = ""         # sha256 of the file's text as read: what cache keys name the article by

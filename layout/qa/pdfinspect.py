@@ -27,6 +27,7 @@ class PageFacts:
     rgb_operators: int = 0
     text_not_k: int = 0          # text whose black is not K only: RGB, or CMYK with K and C/M/Y (rich black)
     text_spot: int = 0           # text in a spot ink (Separation): the nameplate's 套红
+    text_white_overprint: int = 0   # white (反白) text set to overprint: it would not print at all
     text_not_overprint: int = 0  # text shown while fill overprint (op) is off
     text_shows: int = 0
 
@@ -34,6 +35,7 @@ class PageFacts:
         return {"number": self.number, "fonts": self.fonts, "boxes": self.boxes,
                 "colour_spaces": sorted(self.colour_spaces), "rgb_operators": self.rgb_operators,
                 "text_not_k": self.text_not_k, "text_spot": self.text_spot,
+                "text_white_overprint": self.text_white_overprint,
                 "text_not_overprint": self.text_not_overprint}
 
 
@@ -114,7 +116,7 @@ def inspect_page(reader: PdfReader, index: int) -> PageFacts:
         elif op == b"gs":
             state = states.get(str(operands[0]), {})
             if "/op" in state:
-                overprint = bool(state["/op"])
+                overprint = state["/op"] == True  # noqa: E712  (a pypdf BooleanObject is always truthy)
             elif "/OP" in state and "/op" not in state:
                 overprint = overprint or False
         elif op == b"q":
@@ -127,7 +129,10 @@ def inspect_page(reader: PdfReader, index: int) -> PageFacts:
                 facts.text_spot += 1
             elif not _k_only(fill):
                 facts.text_not_k += 1
-            if not overprint:
+            if fill in (("k", (0.0, 0.0, 0.0, 0.0)), ("g", (1.0,))):   # white: must knock out
+                if overprint:
+                    facts.text_white_overprint += 1
+            elif not overprint:
                 facts.text_not_overprint += 1
     return facts
 

@@ -143,6 +143,9 @@ def check_print_page(pdf: Path, number: int, problems: Problems) -> None:
         problems.error("rgb", f"RGB colour on a print page ({facts.rgb_operators} operators)", **where)
     if facts.text_not_k:
         problems.error("text-not-k", f"{facts.text_not_k} text runs are not 100 % K", **where)
+    if facts.text_white_overprint:
+        problems.error("white-overprint", f"{facts.text_white_overprint} white text runs overprint: "
+                       "they would not print", **where)
     if facts.text_not_overprint:
         problems.error("text-not-overprint", f"{facts.text_not_overprint} text runs do not overprint", **where)
 

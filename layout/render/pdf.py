@@ -108,10 +108,13 @@ def new_canvas(buffer, tree: EditionTree, registry: FontRegistry, opts: RenderOp
 # reader's screen black or the press's 100 % K (and red proof marks, registration).
 BLACK, RED, REGISTRATION, ACCENT = "\x00black\x00", "\x00red\x00", "\x00registration\x00", "\x00accent\x00"
 COLOURS = {
-    "reader": {BLACK: "0 0 0 rg 0 0 0 RG", RED: "0.85 0 0 rg 0.85 0 0 RG", REGISTRATION: ""},
+    "reader": {BLACK: "0 0 0 rg 0 0 0 RG", RED: "0.85 0 0 rg 0.85 0 0 RG", REGISTRATION: "",
+               "\x00white\x00": "1 1 1 rg 1 1 1 RG", "\x00/white\x00": "0 0 0 rg 0 0 0 RG"},
     "print": {BLACK: "0 0 0 1 k 0 0 0 1 K", RED: "0 1 1 0 k 0 1 1 0 K", REGISTRATION: "1 1 1 1 K"},
 }
-BLOCK_COLOURS = {"red": RED, "accent": ACCENT}
+WHITE = "\x00white\x00"     # reversed (反白) type: paper white, knocking out what is under it
+WHITE_END = "\x00/white\x00"   # back to black (and, on the press, to overprinting)
+BLOCK_COLOURS = {"red": RED, "accent": ACCENT, "white": WHITE}
 FILL = "\x00fill\x00"     # FILL c,m,y,k FILL: a tint's fill, in CMYK for the press and RGB on screen
 _FILL = re.compile("\x00fill\x00([0-9.,e-]+)\x00fill\x00")
 
@@ -123,6 +126,23 @@ def _fill_operator(mode: str):
             return f"{cyan:g} {magenta:g} {yellow:g} {black:g} k"
         return " ".join(f"{(1 - v) * (1 - black):.3f}" for v in (cyan, magenta, yellow)) + " rg"
     return fill
+
+
+def knockout_white(c: Canvas) -> tuple[str, str]:
+    """White type for the press: 0 % of every ink with overprint off, so that it knocks out
+    of the bar under it (white overprinting would print nothing: the bar's black stays);
+    and the operators that turn overprint on again after it. reportlab names the graphics
+    states and writes them into the page's resources."""
+    before = len(c._code)
+    c.setFillOverprint(False)
+    c.setStrokeOverprint(False)
+    off = " ".join(c._code[before:])
+    del c._code[before:]
+    c.setFillOverprint(True)
+    c.setStrokeOverprint(True)
+    on = " ".join(c._code[before:])
+    del c._code[before:]
+    return f"{off} 0 0 0 0 k 0 0 0 0 K", on
 
 
 def accent_operators(c: Canvas, accent: Accent | None, mode: str) -> str:
@@ -217,7 +237,7 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
         role = BLOCK_ROLES.get(block.kind, "Artifact") if block.article else "Artifact"
         if block.article in continued and block.kind in DECK_KINDS:
             role = "Artifact"   # the headline repeated over a continuation: read once, where the story starts
-        if block.kind == "tint":
+        if block.kind in ("tint", "bar"):
             # a background is an artifact; its colour is written per product (FILL token)
             end = begin(Mark("Artifact"))
             b = block.box
@@ -289,7 +309,7 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
                 code.append(piece[0])
             code.append("ET")
         if red:
-            code.append(BLACK)
+            code.append(WHITE_END if block.colour == "white" else BLACK)
     if page.crop_marks:
         end = begin(Mark("Artifact"))
         code.append(_crop_marks(page, off))
@@ -397,6 +417,9 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
     colours = COLOURS[opts.mode]
     if any(isinstance(part, str) and ACCENT in part for part in ops.parts):
         colours = {**colours, ACCENT: accent_operators(c, opts.accent, opts.mode)}
+    if print_mode and any(isinstance(part, str) and WHITE in part for part in ops.parts):
+        knock_out, overprint_again = knockout_white(c)
+        colours = {**colours, WHITE: knock_out, WHITE_END: f"{overprint_again} {COLOURS['print'][BLACK]}"}
     fonts: FontUse = c._banmian_fonts
     for psname, text in ops.chars.items():
         fonts.add(psname, text)
