@@ -243,6 +243,19 @@ class StoredBlocks(Sequence):
         return (tuple, (self._load(),))   # sent to a worker process as a plain tuple
 
 
+KEPT_KINDS = ("jump", "ad")   # what the reader edition needs of a page besides its drawing
+
+
+def kept_blocks(page: PageTree) -> tuple[Block, ...]:
+    """The page's jump lines (links) and ads (PDF ads are placed on the finished page): kept
+    beside a cached page's blocks, so that a reused page's blocks need not be decoded."""
+    kept = getattr(page.blocks, "jumps", None)
+    return kept if kept is not None else tuple(b for b in page.blocks if b.kind in KEPT_KINDS)
+
+
 def jump_blocks(page: PageTree) -> tuple[Block, ...]:
-    jumps = getattr(page.blocks, "jumps", None)
-    return jumps if jumps is not None else tuple(b for b in page.blocks if b.kind == "jump")
+    return tuple(b for b in kept_blocks(page) if b.kind == "jump")
+
+
+def ad_blocks(page: PageTree) -> tuple[Block, ...]:
+    return tuple(b for b in kept_blocks(page) if b.kind == "ad")

@@ -30,7 +30,7 @@ from ..tree import (
     Rule,
     StoredBlocks,
     TextLine,
-    jump_blocks,
+    kept_blocks,
     page_line,
 )
 from .article import Rect, compose_article, rows_needed
@@ -151,7 +151,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                             for pc in v[before.get(n, 0):]]
                 blocks = encode(tree.blocks)
                 cache.put_bytes("blocks", key, blocks)
-                cache.put_object("pages", key, (replace(tree, blocks=()), jump_blocks(tree), line, page_problems,
+                cache.put_object("pages", key, (replace(tree, blocks=()), kept_blocks(tree), line, page_problems,
                                                 outgoing))
             out.append(_Composed(tree, line, page_problems, blocks, job.draw(tree) if job.draw else None))
         if progress:
@@ -169,7 +169,7 @@ def compose_range_in_worker(state, span: tuple[int, int]):
     pages = []
     for c in composed:
         blocks = c.blocks if c.blocks is not None else encode(c.tree.blocks)
-        pages.append((replace(c.tree, blocks=()), blocks, jump_blocks(c.tree), c.line, c.problems, c.drawing))
+        pages.append((replace(c.tree, blocks=()), blocks, kept_blocks(c.tree), c.line, c.problems, c.drawing))
     return pages, (cache.used, cache.kinds, cache.rejected) if cache is not None else (set(), {}, 0)
 
 

@@ -18,7 +18,7 @@ from dataclasses import replace
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, PDFStream, PDFString
 
 from ..fonts import FontRegistry
-from ..tree import EditionTree, PageTree, jump_blocks
+from ..tree import EditionTree, PageTree, ad_blocks, jump_blocks
 from .pdf import RenderOptions, is_pdf_ad, page_geometry, place_pdf_ads, render
 from .tagged import tag
 
@@ -186,7 +186,7 @@ def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: R
 
     data = render(tree, [page], registry, opts, f"{content_hash}:{page.number}", on_page=on_page,
                   ops={page.number: ops} if ops is not None else None)
-    if any(is_pdf_ad(b) for b in page.blocks):
+    if any(is_pdf_ad(b) for b in ad_blocks(page)):
         import io
 
         import pikepdf

@@ -38,7 +38,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..edition.model import Accent
 from ..fonts import FontRegistry
-from ..tree import Block, EditionTree, PageTree, TextLine
+from ..tree import Block, EditionTree, PageTree, TextLine, ad_blocks
 from ..units import mm
 from .fontembed import FontUse, to_unicode_cmap
 
@@ -531,7 +531,7 @@ def place_pdf_ads(pdf, pages: list[PageTree], edition_root: Path | None, reader:
     import pikepdf
     for page, pdf_page in zip(pages, pdf.pages):
         off = page_geometry(page)[0]
-        ads = [b for b in page.blocks if is_pdf_ad(b)]
+        ads = [b for b in ad_blocks(page) if is_pdf_ad(b)]
         for n, block in enumerate(ads, start=1):
             path = (edition_root / block.image) if edition_root else Path(block.image)
             with pikepdf.open(path) as ad:
