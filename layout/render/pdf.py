@@ -5,16 +5,20 @@
 edition every page (fonts are subset once for the whole edition: pages
 merged with pypdf afterwards were 2.6× larger), a print page one page per
 document. Text is written as UTF-16 strings of CID fonts we embed ourselves
-(`fontembed`), so a page's operators depend on that page alone. The mode
-decides only colour and boxes:
+(`fontembed`), so a page's operators depend on that page alone. Every line,
+picture and rule is marked as it is drawn (`Mark`): the reader writes the
+marks as tagged content with ActualText, the print page drops them. The mode
+decides colour, marks and boxes:
 
 - print: DeviceCMYK/Gray only (the colours of `COLOURS["print"]`; reportlab's
   enforceColorSpace='cmyk' guards what it draws itself, the pictures); black
   text and rules 100 % K, overprinting (op/OP true, OPM 1);
   images converted to grey or CMYK; TrimBox/BleedBox/MediaBox set explicitly
   (Trim ⊆ Bleed ⊆ Media), crop marks drawn by us when asked.
-- reader: the same black as RGB for screens; outline, labels and links are
-  added by `render.edition`.
+- reader: the same black as RGB for screens; outline, labels, links and the
+  structure tree are added by `render.edition` and `render.tagged`.
+- the accent (套红) is a Separation spot ink on the press page, its process
+  equivalent on screen; 反白 white type knocks out (overprint off).
 
 Determinism: reportlab's invariant mode, the creation date from the edition
 date, and a document /ID from a hash of the content.
@@ -260,8 +264,8 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
             parts.append(block)
             code = [end]
             continue
-        red = block.colour in BLOCK_COLOURS
-        if red:
+        coloured = block.colour in BLOCK_COLOURS
+        if coloured:
             code.append(BLOCK_COLOURS[block.colour])
         if block.rules:
             end = begin(Mark("Artifact"))
@@ -308,7 +312,7 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
             if piece is not None:
                 code.append(piece[0])
             code.append("ET")
-        if red:
+        if coloured:
             code.append(WHITE_END if block.colour == "white" else BLACK)
     if page.crop_marks:
         end = begin(Mark("Artifact"))
