@@ -126,3 +126,28 @@ def test_a_wrong_booking_is_an_error_naming_its_field(edition_copy, tmp_path, ad
     result = build_edition(folder, tmp_path / "out")
     (error,) = result.problems.errors
     assert words in error.message and error.field == f"pages[1].{field}"
+
+
+def test_a_baoyan_ad_stands_in_the_right_ear_of_page_one(edition_copy, tmp_path):
+    folder = edition_copy(ROOT / "editions" / "qinghe-ribao")
+    yaml = folder / "edition.yaml"
+    booking = "  - number: 1\n    ads:\n      - {file: ads/ear.pdf, size: 报眼, advertiser: 清河农商银行}\n"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("  - number: 1\n", booking, 1), encoding="utf-8")
+    ad_pdf(folder / "ads" / "ear.pdf", (273.75, 165.2))   # the broadsheet's 报眼 module
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems.errors]
+    page = result.tree.pages[0]
+    (ad,) = [b for b in page.blocks if b.kind == "ad"]
+    masthead = next(b for b in page.blocks if b.kind == "masthead")
+    assert ad.label == "清河农商银行" and ad.box.right <= masthead.box.right + 0.01 and ad.box.y >= masthead.box.y
+    assert "今日导读" not in " ".join(ln.text for ln in masthead.lines), "the ad takes the index's place"
+    with pikepdf.open(result.out_dir / "print" / "01.pdf") as pdf:
+        assert any(x.Subtype == "/Form" for x in pdf.pages[0].Resources.XObject.values())
+
+
+def test_a_baoyan_ad_is_for_page_one_only(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    _book(folder, "      - {file: ads/ear.pdf, size: 报眼}\n")
+    ad_pdf(folder / "ads" / "ear.pdf", (200, 100))
+    (error,) = build_edition(folder, tmp_path / "out").problems.errors
+    assert error.field == "pages[1].ads[0].size" and "page 1 only" in error.message

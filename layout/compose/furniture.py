@@ -11,7 +11,7 @@ import datetime as dt
 
 from lunardate import LunarDate
 
-from ..edition.model import Edition, Page
+from ..edition.model import Ad, Edition, Page
 from ..styles import PageTemplate
 from ..tree import Block, Box, Rule, TextLine
 from .display import SetLine, Setter
@@ -56,11 +56,12 @@ def _block(kind: str, items: list[tuple[SetLine, float, float]], rules: list[Rul
     return Block(kind, box, "", tuple(_line(sl, x, y) for sl, x, y in items), tuple(rules))
 
 
-def masthead(edition: Edition, tpl: PageTemplate, setter: Setter,
-             accent: bool = True) -> tuple[list[Block], list[str]]:
+def masthead(edition: Edition, tpl: PageTemplate, setter: Setter, accent: bool = True,
+             ear_ad: Ad | None = None) -> tuple[list[Block], list[str]]:
     """Page 1's head: the nameplate (报头, the paper's name: in the edition's accent colour, 套红,
-    unless the page is black only), the ears either side of it, the date and issue line, and
-    the double rule below; as two blocks, the nameplate and the rest."""
+    unless the page is black only), the ears either side of it (the right one 今日导读, or a
+    booked 报眼 ad), the date and issue line, and the double rule below; as blocks: the
+    nameplate, the rest, and the ad."""
     left, width = tpl.left, tpl.type_width
     top = tpl.top
     height = tpl.masthead_lines * tpl.line_pitch
@@ -72,11 +73,18 @@ def masthead(edition: Edition, tpl: PageTemplate, setter: Setter,
                       (_line(*name_item),), colour="accent" if accent and edition.accent else "K")
     rules: list[Rule] = []
     ear_w = min(tpl.span_width(2), (width - name.width) / 2 - tpl.gutter * 2)
+    ad_block = None
     if ear_w > 6 * 10.5:
         # the ears (报眼) stand either side of the name, centred on it
         centre = top + 0.08 * height + (ASCENT - 0.45) * name_size
         max_h = height - 3.2 * tpl.line_pitch
-        items += _ear_index(edition, setter, left + width - ear_w, ear_w, centre, max_h, rules)
+        if ear_ad is not None:
+            rel = ear_ad.file.relative_to(edition.root) if edition.root else ear_ad.file
+            # the 报眼 module: the ear's width, from the type area's top down to the date line's air
+            ad_block = Block("ad", Box(left + width - ear_w, top, ear_w, max_h), image=str(rel),
+                             image_sha256=ear_ad.sha256, label=ear_ad.advertiser)
+        else:
+            items += _ear_index(edition, setter, left + width - ear_w, ear_w, centre, max_h, rules)
         items += _ear_date(edition, setter, left, ear_w, centre, rules)
     info_y = top + height - 1.2 * tpl.line_pitch
     small = 10.5
@@ -99,7 +107,16 @@ def masthead(edition: Edition, tpl: PageTemplate, setter: Setter,
     rules += [Rule(left, y_rule, left + width, y_rule, 2.0),
               Rule(left, y_rule + 3.0, left + width, y_rule + 3.0, 0.5)]
     missing = [c for sl, _, _ in [name_item, *items] for c in sl.missing]
-    return [nameplate, _block("masthead", items, rules, Box(left, top, width, height))], missing
+    blocks = [nameplate, _block("masthead", items, rules, Box(left, top, width, height))]
+    if ear_ad is not None:
+        if ad_block is None:
+            raise EarError("the template's masthead has no ears: a 报眼 ad has nowhere to go")
+        blocks.append(ad_block)
+    return blocks, missing
+
+
+class EarError(ValueError):
+    pass
 
 
 def _boxed(x: float, top: float, w: float, bottom: float, rules: list[Rule]) -> None:

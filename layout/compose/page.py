@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from ..codec import encode
-from ..edition.model import AD_SIZES, Article, Edition, Image, Origin, Page, Placement, Slot
+from ..edition.model import AD_SIZES, EAR_AD, Article, Edition, Image, Origin, Page, Placement, Slot
 from ..fonts import FontRegistry, codepoint
 from ..problems import Problems
 from ..styles import PageTemplate
@@ -36,7 +36,7 @@ from ..tree import (
 from .article import Rect, compose_article, rows_needed
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
-from .furniture import fit_line, folio, masthead, page_label
+from .furniture import EarError, fit_line, folio, masthead, page_label
 from .place import Item, auto_place
 
 RULE_WIDTH = 0.5
@@ -321,7 +321,13 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
                   pending: _Pending, problems: Problems, allow_overset: bool) -> PageTree:
     blocks: list[Block] = []
     if page.number == 1:
-        furniture, missing = masthead(edition, tpl, setter, page.accent)
+        ear = next((a for a in page.ads if a.size == EAR_AD), None)
+        try:
+            furniture, missing = masthead(edition, tpl, setter, page.accent, ear)
+        except EarError as exc:
+            problems.error("ad-size", str(exc), file=page.origin.file, line=ear.line, field=ear.field,
+                           page=page.number)
+            furniture, missing = masthead(edition, tpl, setter, page.accent)
     else:
         furniture, missing = folio(edition, page, tpl, setter)
         furniture = [furniture]
@@ -339,7 +345,7 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
         for ch in dict.fromkeys(missing):
             problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the imprint",
                            page=page.number)
-    if page.ads:
+    if any(a.size != EAR_AD for a in page.ads):
         ad_blocks, ad_rows = _ads(page, tpl, top, bottom, edition.root, problems)
         blocks.extend(ad_blocks)
         bottom -= ad_rows
@@ -461,15 +467,16 @@ def _ads(page: Page, tpl: PageTemplate, top: int, bottom: int, root, problems: P
     module's share of the rows between `top` and `bottom` (整版 all of them) or its `rows`;
     a blank grid line parts them from the stories above. Returns the blocks and the rows taken."""
     available = bottom - top + 1
-    heights = [ad.rows or max(1, round(available * AD_SIZES[ad.size])) for ad in page.ads]
+    foot = [ad for ad in page.ads if ad.size != EAR_AD]
+    heights = [ad.rows or max(1, round(available * AD_SIZES[ad.size])) for ad in foot]
     gap = 1 if page.slots else 0
     if sum(heights) + gap > available:
-        first = page.ads[0]
+        first = foot[0]
         problems.error("ad-size", f"the page's ads need {sum(heights)} rows and it has {available - gap}",
                        file=page.origin.file, line=first.line, field=first.field, page=page.number)
         return [], 0
     out, row = [], bottom - sum(heights) + 1
-    for ad, rows in zip(page.ads, heights):
+    for ad, rows in zip(foot, heights):
         rel = ad.file.relative_to(root) if root else ad.file
         out.append(Block("ad", Box(tpl.left, tpl.row_top(row), tpl.type_width, rows * tpl.line_pitch),
                          image=str(rel), image_sha256=ad.sha256, label=ad.advertiser))

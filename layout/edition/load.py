@@ -19,7 +19,7 @@ from typing import Any
 
 from ..problems import Problems
 from .article import FRONT_KEYS, load_article  # noqa: F401  (FRONT_KEYS: part of this module's API)
-from .model import AD_SIZES, RANKS, Accent, Ad, Edition, Origin, Page, Paper, Placement, Slot
+from .model import AD_SIZES, EAR_AD, RANKS, Accent, Ad, Edition, Origin, Page, Paper, Placement, Slot
 from .source import _friendly, _Source, _type_name, display_path, inside, read_limited, read_text
 from .yamlsrc import YamlError, field_name, load_located
 
@@ -162,8 +162,12 @@ def _ads(src: _Source, pdata: dict, path: tuple, root: Path) -> tuple[Ad, ...]:
         if bool(size) == bool(rows):
             src.error(apath, f"give an ad either size (one of {', '.join(AD_SIZES)}) or rows", "ad-size")
             continue
-        if size and size not in AD_SIZES:
-            src.error(apath + ("size",), f"unknown ad size '{size}': one of {', '.join(AD_SIZES)}", "ad-size")
+        if size and size not in AD_SIZES and size != EAR_AD:
+            src.error(apath + ("size",), f"unknown ad size '{size}': one of {', '.join([*AD_SIZES, EAR_AD])}",
+                      "ad-size")
+            continue
+        if size == EAR_AD and pdata.get("number") != 1:
+            src.error(apath + ("size",), f"a {EAR_AD} ad stands beside the nameplate: page 1 only", "ad-size")
             continue
         if rows and not 1 <= rows <= 400:
             src.error(apath + ("rows",), f"{rows} rows is out of range: 1–400", "out-of-range")

@@ -132,6 +132,7 @@ class Slot:
 # Ad modules (广告版位) as shares of the page's type area, full width at its foot:
 # 整版 the whole page, 半版 half, 通栏 a quarter, 半通栏 an eighth.
 AD_SIZES = {"整版": 1.0, "半版": 0.5, "通栏": 0.25, "半通栏": 0.125}
+EAR_AD = "报眼"   # the right ear of page 1's masthead, in place of 今日导读
 
 
 @dataclass(frozen=True)
