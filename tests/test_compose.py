@@ -293,15 +293,10 @@ def test_every_picture_of_a_story_reaches_the_page_with_its_caption_in_order(edi
     assert body and all(b.box.y >= blocks[-1].box.bottom for b in body), "the body starts below the pictures"
     # each picture is a Figure of the reader's structure tree, its caption as alternative text
     import pikepdf
+
+    from tests.pdftags import elements
     with pikepdf.open(result.out_dir / "mini.pdf") as pdf:
-        alts = []
-        todo = [pdf.Root.StructTreeRoot.K[0]]
-        while todo:
-            element = todo.pop(0)
-            if element.get("/S") == "/Figure":
-                alts.append(str(element.Alt))
-            todo += [k for k in element.get("/K", ()) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
-        assert alts == captions
+        assert [str(f.Alt) for f in elements(pdf, "Figure")] == captions
 
 
 def test_pictures_too_tall_for_the_block_are_an_error_not_a_silent_loss(edition_copy, tmp_path):

@@ -117,15 +117,10 @@ def test_the_reader_pdf_gives_a_table_back_row_by_row_and_tags_its_cells(edition
     import re
     assert re.search(r"地区生产总值（亿元）\s?4,862\.7\s?5\.6%", text), "the cells of a row, in order"
     import pikepdf
+
+    from tests.pdftags import elements
     with pikepdf.open(result.out_dir / "mini.pdf") as pdf:
-        found = []
-        todo = [pdf.Root.StructTreeRoot.K[0]]
-        while todo:
-            element = todo.pop(0)
-            if element.get("/S") == "/Table":
-                found.append(element)
-            todo += [k for k in element.get("/K", ()) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
-        (table,) = found
+        (table,) = elements(pdf, "Table")
         rows = [r for r in table.K if r.S == "/TR"]
         assert len(rows) == 5
         assert [str(c.S) for c in rows[0].K] == ["/TH"] * 3 and rows[0].K[0].A.Scope == "/Column"

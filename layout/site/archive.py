@@ -35,7 +35,7 @@ from pathlib import Path
 from ..build import write_atomic
 from ..compose.furniture import chinese_date
 from ..output import temp_name
-from .build import HERE, SiteError, _env, search_script
+from .build import HERE, SiteError, _env, search_script, swap_in
 
 SHARDS = 256
 _SPACE = re.compile(r"\s+")
@@ -135,14 +135,7 @@ def build_archive(editions: list[ArchivedEdition], folder: Path) -> ArchiveResul
         write_atomic(tmp / "search.html", html.encode("utf-8"))
         for f in (HERE / "static").iterdir():
             shutil.copyfile(f, tmp / "static" / f.name)
-        old = temp_name(folder)
-        if folder.is_symlink():
-            folder.unlink()
-        elif folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        if old.exists():
-            shutil.rmtree(old)
+        swap_in(tmp, folder)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

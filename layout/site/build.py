@@ -144,19 +144,24 @@ def _build_site(edition: Edition, build_dir: Path, base_url: str, archive: str) 
     tmp = temp_name(site)
     try:
         result = _write_site(edition, layout, reader, tmp, base_url, archive)
-        # swap the finished site into place; the old one stays until the new one is complete
-        old = temp_name(site)
-        if site.is_symlink():
-            site.unlink()
-        elif site.exists():
-            site.rename(old)
-        tmp.rename(site)
-        if old.exists():
-            shutil.rmtree(old)
+        swap_in(tmp, site)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return SiteResult(site, *result)
+
+
+def swap_in(tmp: Path, folder: Path) -> None:
+    """Put the finished folder `tmp` in the place of `folder`: the old one stays until the new
+    one is complete (a symlink in its place is removed, never followed)."""
+    old = temp_name(folder)
+    if folder.is_symlink():
+        folder.unlink()
+    elif folder.exists():
+        folder.rename(old)
+    tmp.rename(folder)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def _webp(image) -> bytes:
