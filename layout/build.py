@@ -49,6 +49,7 @@ class BuildResult:
     cache: dict = field(default_factory=dict)                # hits and misses of the incremental cache
     page_lines: dict[int, str] = field(default_factory=dict)  # page number -> its layout.json line
     page_ops: dict = field(default_factory=dict)              # page number -> PageOps made while composing
+    jobs: int = 1                                            # processes the build used
 
     @property
     def ok(self) -> bool:
@@ -90,6 +91,9 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     result.timings["load"] = time.perf_counter() - t0
     if edition is None:
         return result
+    if pool is not None:
+        pool.settle(len(edition.pages))
+        result.jobs = pool.jobs
     try:
         registry = FontRegistry()
     except FontError as exc:
@@ -158,7 +162,7 @@ def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> 
 
 
 def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = False,
-                  progress=None, jobs: int = 1, clean: bool = False) -> BuildResult:
+                  progress=None, jobs: int = 0, clean: bool = False) -> BuildResult:
     """Build an edition into OUT/<slug>/; results of an earlier build there are reused
     where their inputs did not change (`clean` ignores and empties that cache)."""
     folder, out = Path(folder), Path(out)

@@ -33,7 +33,9 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
           allow_overset: bool = typer.Option(False, "--allow-overset",
                                              help="render overset articles with a red mark instead of failing"),
           quiet: bool = typer.Option(False, "-q", "--quiet", help="print errors only"),
-          jobs: int = typer.Option(1, "-j", "--jobs", min=1, help="worker processes (output is identical)"),
+          jobs: int = typer.Option(0, "-j", "--jobs", min=0,
+                                   help="processes; 0 (default): from the edition's size and the free cores "
+                                        "(the output is identical whatever the number)"),
           timings: bool = typer.Option(False, "--timings", help="print seconds per stage"),
           clean: bool = typer.Option(False, "--clean", help="ignore results of earlier builds")) -> None:
     """Build EDITION_DIR into OUT/<slug>/: <slug>.pdf, print/NN.pdf, layout.json, report.json."""
@@ -67,7 +69,8 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
         raise typer.Exit(1)
     if timings:
         typer.echo("  ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
-                   + f"  cache {result.cache.get('hits', 0)} hits {result.cache.get('misses', 0)} misses")
+                   + f"  cache {result.cache.get('hits', 0)} hits {result.cache.get('misses', 0)} misses"
+                   + f"  jobs {result.jobs}")
     if not quiet:
         pages = len(result.tree.pages)
         typer.echo(f"built {result.edition.slug}: {pages} pages → {result.out_dir}")
@@ -212,7 +215,7 @@ def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or editio
 @app.command()
 def site(edition_dir: Path = typer.Argument(..., help="an edition folder, or an archive: a folder of edition folders"),
          out: Path = typer.Option(Path("output"), "-o", "--out"),
-         jobs: int = typer.Option(1, "-j", "--jobs", min=1),
+         jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="processes; 0: chosen from the edition's size"),
          base_url: str = typer.Option("", "--base-url",
                                       help="where OUT/<slug>/site/ will be served (https://…/); "
                                            "an archive's sites are served beside it as ../<slug>/site/")) -> None:

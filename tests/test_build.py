@@ -265,3 +265,16 @@ def test_an_output_folder_that_cannot_be_written_exits_2_without_traceback(editi
     blocked.write_text("a file where the output folder should be", encoding="utf-8")
     proc = run_cli("build", str(edition_copy("mini")), "-o", str(blocked), "-q")
     assert proc.returncode == 2 and "could not run" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_number_of_processes_follows_the_edition_unless_given(edition_copy, tmp_path):
+    import os
+
+    from layout.parallel import auto_jobs
+    assert auto_jobs(4) == 1 and auto_jobs(15) == 1, "under 16 pages a worker costs what it saves"
+    cores = len(os.sched_getaffinity(0))
+    assert 1 <= auto_jobs(64) <= min(cores, 5)
+    assert auto_jobs(1000) <= cores
+    result = build_edition(edition_copy("mini"), tmp_path / "out")
+    assert result.ok and result.jobs == 1
+    assert build_edition(edition_copy(SAMPLE), tmp_path / "out2", jobs=2).jobs == 2
