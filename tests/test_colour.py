@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -49,7 +50,7 @@ def test_the_nameplate_prints_in_the_spot_ink_and_black_text_stays_k_only(editio
     assert facts.text_spot >= 1 and facts.text_not_k == 0 and facts.text_not_overprint == 0
     assert not facts.rgb_operators
     page2 = inspect_pdf(result.out_dir / "print" / "02.pdf")[0]
-    assert "Separation" not in page2.colour_spaces, "only page 1 has a nameplate"
+    assert page2.text_spot == 0, "only page 1 has a nameplate (page 2's spot is its section bar)"
     # on screen the same red, as RGB
     assert "1.000 0.050 0.000 rg" in _nameplate_ops(result.out_dir / "mini.pdf")
     layout = result.tree.pages[0]
@@ -113,3 +114,25 @@ def test_black_text_built_from_colour_inks_is_not_k_only():
 def test_the_sample_edition_has_a_red_nameplate(sample_build):
     ops = _nameplate_ops(sample_build.out_dir / "print" / "01.pdf")
     assert re.search(r"/PANTONE 485 C cs \| 1 scn$", ops), ops
+
+
+def test_with_an_accent_the_section_name_stands_white_on_a_bar_of_that_colour(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    _with(folder, SPOT)
+    result = build_edition(folder, tmp_path / "out")
+    page = result.tree.pages[1]
+    (bar,) = [b for b in page.blocks if b.kind == "bar"]
+    (name,) = [b for b in page.blocks if b.kind == "section"]
+    assert bar.colour == "accent" and name.colour == "white" and name.lines[0].text == "城事"
+    assert bar.box.x < name.box.x and bar.box.right > name.box.right
+    (facts,) = inspect_pdf(result.out_dir / "print" / "02.pdf")
+    assert "Separation" in facts.colour_spaces and facts.text_white_overprint == 0 and facts.text_not_overprint == 0
+    plain = build_edition(_fresh_mini(tmp_path), tmp_path / "plain")
+    assert not [b for b in plain.tree.pages[1].blocks if b.kind in ("bar", "section")], "no accent: a black 版名"
+
+
+def _fresh_mini(tmp_path):
+    source = Path(__file__).resolve().parent / "fixtures" / "mini"
+    copy = tmp_path / "plain-src" / "mini"
+    shutil.copytree(source, copy)
+    return copy

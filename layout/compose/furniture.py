@@ -176,7 +176,10 @@ def page_label(tpl: PageTemplate, number: int) -> str:
     return f"{tpl.page_label_prefix}{number:02d}"
 
 
-def folio(edition: Edition, page: Page, tpl: PageTemplate, setter: Setter) -> tuple[Block, list[str]]:
+def folio(edition: Edition, page: Page, tpl: PageTemplate, setter: Setter) -> tuple[list[Block], list[str]]:
+    """The head of pages after the first: page number and 版名 at the outer edge, paper, date and
+    editor at the inner, a rule below. With an accent colour (and the page not black only),
+    the 版名 is set in white on a bar of that colour (a section bar)."""
     left, width = tpl.left, tpl.type_width
     top = tpl.top
     height = tpl.folio_lines * tpl.line_pitch
@@ -200,4 +203,13 @@ def folio(edition: Edition, page: Page, tpl: PageTemplate, setter: Setter) -> tu
     y_rule = top + height - 0.3 * tpl.line_pitch
     rules = [Rule(left, y_rule, left + width, y_rule, 1.2)]
     missing = [c for sl, _, _ in items for c in sl.missing]
-    return _block("folio", items, rules, Box(left, top, width, height)), missing
+    if not (edition.accent and page.accent):
+        return [_block("folio", items, rules, Box(left, top, width, height))], missing
+    named = next(item for item in items if item[0] is section)
+    items.remove(named)
+    sl, x, y = named
+    pad = 0.3 * sl.size
+    bar = Block("bar", Box(x - pad, y - ASCENT * sl.size - pad / 2, sl.width + 2 * pad, sl.size + pad), "",
+                colour="accent")
+    name = Block("section", Box(x, y - ASCENT * sl.size, sl.width, sl.size), "", (_line(sl, x, y),), colour="white")
+    return [_block("folio", items, rules, Box(left, top, width, height)), bar, name], missing

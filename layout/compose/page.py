@@ -330,7 +330,6 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
             furniture, missing = masthead(edition, tpl, setter, page.accent)
     else:
         furniture, missing = folio(edition, page, tpl, setter)
-        furniture = [furniture]
     for ch in dict.fromkeys(missing):
         problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the page furniture",
                        page=page.number)

@@ -242,11 +242,12 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
         if block.article in continued and block.kind in DECK_KINDS:
             role = "Artifact"   # the headline repeated over a continuation: read once, where the story starts
         if block.kind in ("tint", "bar"):
-            # a background is an artifact; its colour is written per product (FILL token)
+            # a background is an artifact; its colour is written per product (FILL token), or
+            # is the edition's accent (a section bar)
             end = begin(Mark("Artifact"))
             b = block.box
-            code.append(f"q {FILL}{','.join(f'{v:g}' for v in block.fill)}{FILL} "
-                        f"{b.x + off:.4f} {top - b.bottom:.4f} {b.w:.4f} {b.h:.4f} re f Q")
+            colour = ACCENT if block.colour == "accent" else f"{FILL}{','.join(f'{v:g}' for v in block.fill)}{FILL}"
+            code.append(f"q {colour} {b.x + off:.4f} {top - b.bottom:.4f} {b.w:.4f} {b.h:.4f} re f Q")
             code.append(end)
             continue
         if block.kind == "ad":
