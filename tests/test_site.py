@@ -302,26 +302,32 @@ def _views(site, archive) -> dict[str, str]:
             "search": (archive.folder / "search.html").as_uri() + "?q=城际铁路"}
 
 
-@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
-def test_every_view_fits_the_screen_and_its_targets_are_big_enough_to_tap(site, archive, browser, viewport):
-    context = browser.new_context(viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone",
-                                  has_touch=viewport == "phone")
+def _each_view(browser, site, archive, viewport: str):
+    """Every kind of view, loaded (a search finished) in one browser context at `viewport`."""
+    phone = viewport == "phone"
+    context = browser.new_context(viewport=VIEWPORTS[viewport], is_mobile=phone, has_touch=phone)
     pg = context.new_page()
     try:
         for name, url in _views(site, archive).items():
             pg.goto(url)
             if name == "search":
                 pg.wait_for_function("document.body.dataset.searchDone")
-            width = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-            assert width[0] <= width[1], f"{name}: scrolls sideways at {viewport} ({width[0]} > {width[1]} px)"
-            # targets outside running text: at least 24 × 24 CSS px (WCAG 2.2 2.5.8)
-            small = pg.evaluate("""() => [...document.querySelectorAll('a[href], button')]
-                .filter(e => !e.closest('article p, .spans, .skip') && e.offsetParent !== null)
-                .map(e => [e.textContent.trim().slice(0, 20), e.getBoundingClientRect()])
-                .filter(([t, r]) => r.height < 24 || r.width < 24).map(([t, r]) => `${t} ${r.width}x${r.height}`)""")
-            assert not small, f"{name} at {viewport}: {small}"
+            yield name, pg
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_every_view_fits_the_screen_and_its_targets_are_big_enough_to_tap(site, archive, browser, viewport):
+    for name, pg in _each_view(browser, site, archive, viewport):
+        width = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], f"{name}: scrolls sideways at {viewport} ({width[0]} > {width[1]} px)"
+        # targets outside running text: at least 24 × 24 CSS px (WCAG 2.2 2.5.8)
+        small = pg.evaluate("""() => [...document.querySelectorAll('a[href], button')]
+            .filter(e => !e.closest('article p, .spans, .skip') && e.offsetParent !== null)
+            .map(e => [e.textContent.trim().slice(0, 20), e.getBoundingClientRect()])
+            .filter(([t, r]) => r.height < 24 || r.width < 24).map(([t, r]) => `${t} ${r.width}x${r.height}`)""")
+        assert not small, f"{name} at {viewport}: {small}"
 
 
 def test_on_a_phone_the_page_loads_the_phone_sized_image_and_the_zoom_pans(site, browser):
@@ -349,14 +355,6 @@ def test_axe_finds_no_wcag_2_2_aa_violation_on_any_view(site, archive, browser, 
     axe = axe_module.Axe()
     options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
                "resultTypes": ["violations"]}
-    context = browser.new_context(viewport=VIEWPORTS[viewport])
-    pg = context.new_page()
-    try:
-        for name, url in _views(site, archive).items():
-            pg.goto(url)
-            if name == "search":
-                pg.wait_for_function("document.body.dataset.searchDone")
-            results = axe.run(pg, options=options)
-            assert results.violations_count == 0, f"{name} at {viewport}:\n{results.generate_snapshot()}"
-    finally:
-        context.close()
+    for name, pg in _each_view(browser, site, archive, viewport):
+        results = axe.run(pg, options=options)
+        assert results.violations_count == 0, f"{name} at {viewport}:\n{results.generate_snapshot()}"

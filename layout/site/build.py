@@ -199,37 +199,45 @@ def _page_images(reader: Path, pages: list[dict], tmp: Path) -> None:
         doc.close()
 
 
-def reader_page(reader: Path, index: int, title: str) -> bytes:
-    """One page of the reader edition as its own PDF (下载本版 PDF): the RGB reader page,
-    not the press's CMYK page. Links to other pages cannot travel with it and go; the
-    page keeps its text layer (ActualText) but not the edition's structure tree. Its
+def reader_pages(reader: Path, titles: list[str]) -> list[bytes]:
+    """Each page of the reader edition as its own PDF (下载本版 PDF), titled: the RGB reader
+    page, not the press's CMYK page. Links to other pages cannot travel with it and go;
+    the page keeps its text layer (ActualText) but not the edition's structure tree. Its
     fonts are cut down to the characters this page draws (the edition's subsets made a
-    page 490 KB)."""
-    import pikepdf
-    out = io.BytesIO()
-    with pikepdf.open(reader) as src, pikepdf.new() as dst:
-        dst.pages.append(src.pages[index])
-        page = dst.pages[0]
-        for key in ("/Annots", "/StructParents", "/Tabs"):
-            if key in page.obj:
-                del page.obj[key]
-        _subset_page_fonts(dst, page)
-        dst.Root.Lang = src.Root.get("/Lang", pikepdf.String("zh-Hans"))
-        dst.docinfo = dst.make_indirect(pikepdf.Dictionary(Title=pikepdf.String(title),
-                                                           Creator=pikepdf.String("banmian")))
-        dst.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-        dst.remove_unreferenced_resources()
-        dst.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
-
-
-def _subset_page_fonts(pdf, page) -> None:
-    """Re-embed each of the page's banmian faces (fontembed: CID = UTF-16 code unit) with only
-    the characters its text shows; a font not drawn by banmian's registry is left as it is."""
+    page 490 KB). The edition and the font registry are read once for all pages."""
     import pikepdf
 
     from ..fonts import FontRegistry
+    faces = {f.psname: f for f in FontRegistry().faces.values()}
+    out = []
+    with pikepdf.open(reader) as src:
+        for index, title in enumerate(titles):
+            data = io.BytesIO()
+            with pikepdf.new() as dst:
+                dst.pages.append(src.pages[index])
+                page = dst.pages[0]
+                for key in ("/Annots", "/StructParents", "/Tabs"):
+                    if key in page.obj:
+                        del page.obj[key]
+                _subset_page_fonts(dst, page, faces)
+                dst.Root.Lang = src.Root.get("/Lang", pikepdf.String("zh-Hans"))
+                dst.docinfo = dst.make_indirect(pikepdf.Dictionary(Title=pikepdf.String(title),
+                                                                   Creator=pikepdf.String("banmian")))
+                dst.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+                dst.remove_unreferenced_resources()
+                dst.save(data, deterministic_id=True, compress_streams=True,
+                         stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                         object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            out.append(data.getvalue())
+    return out
+
+
+def _subset_page_fonts(pdf, page, faces: dict) -> None:
+    """Re-embed each of the page's banmian faces (fontembed: CID = UTF-16 code unit) with only
+    the characters its text shows; a font not drawn with one of `faces` (PostScript name ->
+    FontFace) is left as it is."""
+    import pikepdf
+
     from ..render.fontembed import embed
     fonts = page.obj.Resources.get("/Font", {})
     used: dict[str, set[str]] = {}
@@ -243,11 +251,9 @@ def _subset_page_fonts(pdf, page) -> None:
             for item in strings:
                 if isinstance(item, pikepdf.String):
                     used.setdefault(current, set()).update(bytes(item).decode("utf-16-be", "replace"))
-    faces = FontRegistry().faces.values()
-    by_name = {f.psname: f for f in faces}
     for key, font in fonts.items():
         base = str(font.get("/BaseFont", "")).lstrip("/")
-        face = by_name.get(base.split("+", 1)[-1])
+        face = faces.get(base.split("+", 1)[-1])
         if face is None or font.get("/Subtype") != "/Type0" or key not in used:
             continue
         ef = embed(face, frozenset(used[key]))
@@ -316,10 +322,11 @@ def _write_site(edition: Edition, layout: dict, reader: Path, tmp: Path, base_ur
             if isinstance(b, Image):
                 shutil.copyfile(b.path, tmp / "images" / picture_name(b))
         page = first_page[aid]
+        body = _body(art)
         views.append({"id": aid, "file": file_name(aid), "headline": art.headline.replace("|", ""),
                       "kicker": art.kicker, "subhead": art.subhead, "byline": art.byline, "dateline": art.dateline,
-                      "body": _body(art), "pages": spans[aid], "page": page, "description": _description(art),
-                      "image": next((b["file"] for b in _body(art) if b["kind"] == "image"), "")})
+                      "body": body, "pages": spans[aid], "page": page, "description": _description(art),
+                      "image": next((b["file"] for b in body if b["kind"] == "image"), "")})
     for i, view in enumerate(views):
         prev = views[i - 1] if i > 0 else None
         nxt = views[i + 1] if i + 1 < len(views) else None
@@ -335,8 +342,8 @@ def _write_site(edition: Edition, layout: dict, reader: Path, tmp: Path, base_ur
         html = env.get_template("zoom.html").render(root="../", page=p, zoom_width=ZOOM_WIDTH,
                                                     css_width=ZOOM_CSS_WIDTH, css_height=css_height, **common)
         write_atomic(tmp / "zoom" / f"{p['file']}.html", html.encode("utf-8"))
-        write_atomic(tmp / "pdf" / f"{p['file']}.pdf",
-                     reader_page(reader, i, f"{title} 第{p['label']}版 {p['section']}"))
+    for p, data in zip(pages, reader_pages(reader, [f"{title} 第{p['label']}版 {p['section']}" for p in pages])):
+        write_atomic(tmp / "pdf" / f"{p['file']}.pdf", data)
     html = env.get_template("index.html").render(root="", pages=pages, **common)
     write_atomic(tmp / "index.html", html.encode("utf-8"))
     shutil.copyfile(reader, tmp / "pdf" / f"{slug}.pdf")
