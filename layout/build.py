@@ -309,7 +309,7 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, 
                          author=edition.paper.publisher or edition.paper.name,
                          subject=f"{edition.paper.name} 第{edition.issue}期",
                          keywords=", ".join(p.section for p in edition.pages), date=edition.date,
-                         icc=result.icc, accent=edition.accent)
+                         icc=result.icc, ink_limit=float(result.template.ink_limit), accent=edition.accent)
     result.timings["manifest"] = time.perf_counter() - t0
     reader_bytes, prints = _draw(result, opts, content_hash, lines, pool, cache)
     t0 = time.perf_counter()

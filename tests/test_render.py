@@ -223,6 +223,48 @@ def test_a_named_cmyk_profile_makes_pdfx4_print_pages(edition_copy, tmp_path):
     assert profile["/N"] == 4 and profile.get_data() == GS_CMYK.read_bytes()
 
 
+@pytest.mark.skipif(not GS_CMYK.is_file(), reason="no CMYK ICC profile on this machine (Debian ghostscript)")
+def test_with_a_named_profile_rgb_photos_are_separated_through_it_within_the_ink_limit(edition_copy, tmp_path):
+    from PIL import Image
+    folder = edition_copy("mini")
+    shutil.copy(GS_CMYK, folder / "press.icc")
+    ed = folder / "edition.yaml"
+    ed.write_text(ed.read_text(encoding="utf-8").replace(
+        "template: tabloid", "template: {name: tabloid, icc_profile: press.icc, ink_limit: 220}"), encoding="utf-8")
+    (folder / "images").mkdir(exist_ok=True)
+    photo = Image.new("RGB", (1600, 1000), (128, 128, 128))      # mid grey above …
+    photo.paste((0, 0, 0), (0, 500, 1600, 1000))                 # … solid black below
+    photo.save(folder / "images" / "grey.png")
+    art = folder / "articles" / "c.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n![说明](images/grey.png)\n", encoding="utf-8")
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems.errors]
+    (image,) = PdfReader(result.out_dir / "print" / "02.pdf").pages[0].images
+    pixels = image.image
+    assert pixels.mode == "CMYK"
+    w, h = pixels.size
+    grey, black = pixels.getpixel((w // 2, h // 4)), pixels.getpixel((w // 2, 3 * h // 4))
+    # the profile's grey is a four-colour grey (grey-component replacement alone would make it K only)
+    assert grey[0] > 0 and grey[3] < 128
+    # the profile's rich black (SWOP: about 300 %) is brought within this paper's 220 %
+    assert 200 <= sum(black) / 2.55 <= 220.5 and black[3] == 255
+
+
+def test_ink_limiting_moves_grey_to_black_then_thins_colour_and_leaves_the_rest_alone():
+    import numpy as np
+    from PIL import Image
+
+    from layout.render.pdf import limit_ink
+    rows = [(200, 190, 180, 100), (250, 250, 250, 250), (0, 255, 255, 0), (100, 50, 20, 10)]
+    im = Image.fromarray(np.array([rows], dtype=np.uint8), mode="CMYK")
+    out = np.asarray(limit_ink(im, 240)).astype(int)[0]
+    totals = out.sum(axis=1) / 2.55
+    assert (totals <= 240 + 1e-9).all()
+    assert tuple(out[2]) == rows[2] and tuple(out[3]) == rows[3]      # within the limit: untouched
+    assert out[0][3] > 100 and out[0][0] - out[0][2] == 20            # grey to K, the hue kept
+    assert out[1][3] == 255                                           # K full: colour thinned
+
+
 def test_a_named_profile_that_is_not_cmyk_is_an_error(edition_copy, tmp_path):
     from PIL import ImageCms
     folder = edition_copy("mini")
