@@ -318,13 +318,13 @@ def register_types() -> None:
     from .compose.body import FlowLine
     from .compose.display import SetLine
     from .compose.page import _Piece
-    from .edition.model import Article, Image, Origin, Paragraph, Placement, Span, Subhead, Table
+    from .edition.model import Article, Image, Origin, Paragraph, Placement, PullQuote, Span, Subhead, Table
     from .problems import Problem, Problems, Severity
     from .render.fontembed import EmbeddedFont
     from .render.pdf import Mark, PageOps
     from .text.paragraph import Run, TypesetLine
     from .tree import ArticleEntry, Block, Box, Grid, PageTree, Rule, TextLine
-    codec.register(Article, Image, Origin, Paragraph, Placement, Span, Subhead, Table, Problem, Problems, Severity,
-                   EmbeddedFont,
+    codec.register(Article, Image, Origin, Paragraph, Placement, PullQuote, Span, Subhead, Table, Problem, Problems,
+                   Severity, EmbeddedFont,
                    Mark, PageOps, Run, TypesetLine, SetLine, FlowLine, _Piece, ArticleEntry, Block, Box, Grid, PageTree,
                    Rule, TextLine)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from ..edition.model import Article, Image, Paragraph
+from ..edition.model import Article, Image, Paragraph, PullQuote
 from ..styles import HEADLINE_SIZES, PageTemplate
 from ..tree import Block, Box, Rule, TextLine
 from .body import TABLE_KINDS, BodyFlow, FlowLine, Frame, balanced, flow_into, specials
@@ -26,6 +26,10 @@ CREDIT_SIZE = 7.0   # the credit line under a photo, flush right in 黑体
 JUMP_SIZE = 8.0     # jump lines are set smaller than the body (newspaper.md)
 MIN_PPI = 170       # newspaper.md: photos at 170–200 ppi at print size
 REVERSE_BAR = (0.0, 0.0, 0.0, 1.0)   # a 反白 bar is solid K: white type knocks out of one plate
+QUOTE_SIZE = 1.5    # a pull quote's type against the body size
+QUOTE_LEADING = 1.35
+QUOTE_RULE = 1.0    # pt: the rules above and below a pull quote (in the accent colour when there is one)
+TEXT_ABOVE_INSET = 2   # an inset never sits higher than two lines of text below a column's top
 
 
 @dataclass(frozen=True)
@@ -107,17 +111,63 @@ def pictures_layout(images: tuple[Image, ...], span: int, tpl: PageTemplate,
         asked = span
     cols = min(span, asked) if asked else (span if span <= 2 else max(2, (span + 1) // 2))
     width = tpl.span_width(cols)
+    return cols, tuple(picture(image, width, tpl, setter) for image in images)
+
+
+def picture(image: Image, width: float, tpl: PageTemplate, setter: Setter) -> Picture:
+    """A picture `width` wide: its rows (the desk's, else from the crop's proportions),
+    the part that fills them, its credit and its caption."""
+    w, h = image_size(image)
+    left, top, right, bottom = image.crop_box
+    cw, ch = w * (right - left), h * (bottom - top)
+    rows = image.rows or max(3, round(width * ch / cw / tpl.line_pitch))
+    crop = fill_crop(image.crop_box, (w, h), width / (rows * tpl.line_pitch), image.focus)
+    credit = setter.line(image.credit, "hei", CREDIT_SIZE) if image.credit else None
+    caption = setter.wrapped(image.caption, "kai", CAPTION_SIZE, width) if image.caption else []
+    return Picture(image, rows, crop, credit, tuple(caption))
+
+
+@dataclass(frozen=True)
+class Inset:
+    """A picture (`wrap=`) or a pull quote set inside the body, whole columns of the block
+    wide and whole grid rows deep, the text wrapping round it above and below (绕排 on the
+    grid: the columns it covers are cut in two frames, the text keeps its measure).
+    `rows` counts a blank grid line of air above it and one below."""
+    column: int                 # first column, 0-based within the block
+    span: int
+    rows: int
+    picture: Picture | None = None
+    quote: tuple[SetLine, ...] = ()
+    quote_rows: int = 0         # the rows between the quote's rules
+
+
+def insets_layout(body, span: int, tpl: PageTemplate, setter: Setter) -> tuple[Inset, ...]:
+    """The article's insets in its order. Each leaves at least one column of text beside
+    it; in a one-column block nothing can wrap (a `wrap` picture is then stacked on top,
+    see `block_shape`, and a pull quote is left out)."""
     out = []
-    for image in images:
-        w, h = image_size(image)
-        left, top, right, bottom = image.crop_box
-        cw, ch = w * (right - left), h * (bottom - top)
-        rows = image.rows or max(3, round(width * ch / cw / tpl.line_pitch))
-        crop = fill_crop(image.crop_box, (w, h), width / (rows * tpl.line_pitch), image.focus)
-        credit = setter.line(image.credit, "hei", CREDIT_SIZE) if image.credit else None
-        caption = setter.wrapped(image.caption, "kai", CAPTION_SIZE, width) if image.caption else []
-        out.append(Picture(image, rows, crop, credit, tuple(caption)))
-    return cols, tuple(out)
+    for item in body:
+        if isinstance(item, Image) and item.wrap:
+            cols = min(span - 1, item.columns or (1 if span <= 3 else 2))
+            side = item.wrap
+        elif isinstance(item, PullQuote):
+            cols = min(span - 1, item.columns or (2 if span >= 5 else 1))
+            side = item.wrap
+        else:
+            continue
+        if cols < 1:
+            continue
+        column = 0 if side == "left" else span - cols if side == "right" else (span - cols) // 2
+        width = tpl.span_width(cols)
+        if isinstance(item, Image):
+            pic = picture(item, width, tpl, setter)
+            out.append(Inset(column, cols, pic.rows + 1, picture=pic))
+        else:
+            size = round(tpl.body_size * QUOTE_SIZE * 2) / 2
+            lines = tuple(setter.wrapped(item.text, "kai", size, width))
+            inner = math.ceil((len(lines) * size * QUOTE_LEADING + 0.6 * size) / tpl.line_pitch - 1e-6)
+            out.append(Inset(column, cols, inner + 2, quote=lines, quote_rows=inner))
+    return tuple(out)
 
 
 def fill_crop(crop: tuple[float, ...], size: tuple[int, int], aspect: float,
@@ -150,36 +200,110 @@ def effective_ppi(image: Image, width_pt: float) -> float:
     return image_size(image)[0] / (width_pt / 72.0)
 
 
-def _frames(rect: Rect, top_rows: int, image_cols: int, image_rows: int, vrows: int = 0) -> list[Frame]:
-    """Column frames below the deck; the first `image_cols` columns also below the image,
-    the last column below a vertical headline of `vrows` rows."""
+@dataclass(frozen=True)
+class BodyArea:
+    """What a block's body flows round: the rows above it (deck, 上接 line), the stacked
+    pictures in its first columns, a vertical headline in its last, and the insets."""
+    top_rows: int
+    image_cols: int = 0
+    image_rows: int = 0
+    vrows: int = 0
+    insets: tuple[Inset, ...] = ()
+
+
+def _column_first(rect: Rect, area: BodyArea, c: int) -> int:
+    """The first body row of block column `c` (a grid column): below the deck, below the
+    stacked pictures in the first columns, below a vertical headline in the last."""
+    first = rect.row + area.top_rows + (area.image_rows if c < rect.column + area.image_cols else 0)
+    if c == rect.column + rect.span - 1 and area.vrows:
+        first = max(first, rect.row + area.vrows)
+    return first
+
+
+def _frames(rect: Rect, area: BodyArea, tops: tuple[int, ...] = ()) -> list[Frame]:
+    """Column frames, in reading order; a column an inset crosses (its top row in `tops`)
+    is two frames, above the inset and below it."""
     frames = []
-    last = rect.column + rect.span - 1
+    end = rect.row + rect.rows
     for c in range(rect.column, rect.column + rect.span):
-        first = rect.row + top_rows + (image_rows if c < rect.column + image_cols else 0)
-        if c == last and vrows:
-            first = max(first, rect.row + vrows)
-        frames.append(Frame(c, first, rect.row + rect.rows - first))
+        first = start = _column_first(rect, area, c)
+        cuts = sorted((top, top + inset.rows) for inset, top in zip(area.insets, tops)
+                      if rect.column + inset.column <= c < rect.column + inset.column + inset.span)
+        for r0, r1 in cuts:
+            if r0 > start:
+                frames.append(Frame(c, start, r0 - start, start - first))
+            start = max(start, r1)
+        if start == first or end > start:   # no empty frame below an inset at the block's foot
+            frames.append(Frame(c, start, end - start, start - first))
     return frames
 
 
-def needed_rows(flow: BodyFlow, deck_rows: int, image_cols: int, image_rows: int, span: int,
-                vrows: int = 0) -> int:
+def _inset_tops(rect: Rect, area: BodyArea, depth: int) -> tuple[int, ...] | None:
+    """The top grid row of each inset, for a body `depth` rows deep: spread down the body
+    (one in the middle, two at a third and two thirds …), never above two lines of text,
+    never over an earlier inset. None when one does not fit in the block."""
+    body_top = rect.row + area.top_rows
+    end = rect.row + rect.rows
+    n = len(area.insets)
+    tops: list[int] = []
+    for i, inset in enumerate(area.insets):
+        cols = range(rect.column + inset.column, rect.column + inset.column + inset.span)
+        floor = max(_column_first(rect, area, c) for c in cols) + TEXT_ABOVE_INSET
+        top = max(floor, body_top + round((i + 1) * depth / (n + 1) - inset.rows / 2))
+        for other, t in zip(area.insets, tops):
+            if other.column < inset.column + inset.span and inset.column < other.column + other.span \
+                    and top < t + other.rows and t < top + inset.rows:
+                top = t + other.rows
+        if top + inset.rows > end:
+            return None
+        tops.append(top)
+    return tuple(tops)
+
+
+def body_frames(rect: Rect, area: BodyArea, lines: list[FlowLine],
+                marks: list[int]) -> tuple[list[Frame], tuple[int, ...]] | None:
+    """The block's body frames and its insets' top rows; None when an inset does not fit.
+    Insets are placed for the body as deep as the block, then again for the depth the
+    balanced text takes, so that an inset sits in the middle of the text, not of the block."""
+    if not area.insets:
+        return _frames(rect, area), ()
+    tops = _inset_tops(rect, area, rect.rows - area.top_rows)
+    if tops is None:
+        return None
+    frames = _frames(rect, area, tops)
+    _, rest, limit = balanced(frames, lines)
+    if rest >= len(lines) and limit < rect.rows - area.top_rows:
+        again = _inset_tops(rect, area, limit)
+        if again is not None and again != tops:
+            refit = _frames(rect, area, again)
+            if flow_into(refit, lines, 0, marks)[1] >= len(lines):
+                return refit, again
+    return frames, tops
+
+
+def needed_rows(flow: BodyFlow, area: BodyArea, span: int) -> int:
     """The fewest block rows at this span that hold the whole article.
 
     Starts from the area estimate (the lines shared over the columns, plus what
-    the deck, image and vertical headline take) and walks to the exact answer:
-    the flow's rules (no blank at a column's top, no subhead at its foot) move
-    it by a row or two, so this takes a few pours instead of a bisection."""
+    the deck, image, vertical headline and insets take) and walks to the exact
+    answer: the flow's rules (no blank at a column's top, no subhead at its foot)
+    move it by a row or two, so this takes a few pours instead of a bisection."""
     n = len(flow.lines)
+    deck_rows, image_cols, image_rows, vrows = area.top_rows, area.image_cols, area.image_rows, area.vrows
     lo = max(deck_rows + image_rows, vrows) + 1
+    if area.insets:
+        lo = max(lo, deck_rows + image_rows + TEXT_ABOVE_INSET + max(i.rows for i in area.insets))
     marks = specials(flow.lines)
 
     def fits(rows: int) -> bool:
-        frames = _frames(Rect(1, span, 1, rows), deck_rows, image_cols, image_rows, vrows)
+        made = body_frames(Rect(1, span, 1, rows), area, flow.lines, marks)
+        if made is None:
+            return False
+        frames = made[0]
         return all(f.rows > 0 for f in frames) and flow_into(frames, flow.lines, 0, marks)[1] >= n
 
-    taken = deck_rows * span + image_rows * image_cols + (vrows - deck_rows if vrows > deck_rows else 0)
+    taken = deck_rows * span + image_rows * image_cols + (vrows - deck_rows if vrows > deck_rows else 0) \
+        + sum(i.rows * i.span for i in area.insets)
     rows = max(lo, -(-(n + taken) // span))
     if fits(rows):
         while rows > lo and fits(rows - 1):
@@ -212,6 +336,7 @@ class Shape:
     vertical: VerticalDeck | None
     pictures: tuple[Picture, ...]
     image_cols: int
+    insets: tuple[Inset, ...] = ()
 
     @property
     def image_rows(self) -> int:
@@ -220,6 +345,9 @@ class Shape:
     @property
     def vrows(self) -> int:
         return self.vertical.rows if self.vertical else 0
+
+    def area(self, top_rows: int) -> BodyArea:
+        return BodyArea(top_rows, self.image_cols, self.image_rows, self.vrows, self.insets)
 
 
 def block_shape(article: Article, rank: str, rect: Rect, tpl: PageTemplate, setter: Setter,
@@ -234,10 +362,15 @@ def block_shape(article: Article, rank: str, rect: Rect, tpl: PageTemplate, sett
         deck = Deck([], 1)   # a blank grid line between the rule above and the body
     else:
         deck = build_deck(article, rank, tpl.span_width(rect.span), tpl, setter, continued_from)
-    images = tuple(b for b in article.body if isinstance(b, Image)) if not continued_from else ()
+    span = rect.span - (1 if vertical else 0)
+    # insets wrap in the columns the vertical headline leaves; a story's continuation has none
+    insets = insets_layout(article.body, span, tpl, setter) if not continued_from else ()
+    wrapped = {id(i.picture.image) for i in insets if i.picture}
+    images = tuple(b for b in article.body if isinstance(b, Image) and id(b) not in wrapped) \
+        if not continued_from else ()
     whole = not any(isinstance(b, Paragraph) for b in article.body)
-    image_cols, pictures = pictures_layout(images, rect.span - (1 if vertical else 0), tpl, setter, whole)
-    return Shape(deck, vertical, pictures, image_cols)
+    image_cols, pictures = pictures_layout(images, span, tpl, setter, whole)
+    return Shape(deck, vertical, pictures, image_cols, insets)
 
 
 def rows_needed(article: Article, rank: str, span: int, flow: BodyFlow, tpl: PageTemplate, setter: Setter,
@@ -245,7 +378,16 @@ def rows_needed(article: Article, rank: str, span: int, flow: BodyFlow, tpl: Pag
     """The fewest grid rows a block `span` columns wide needs to hold the article."""
     shape = block_shape(article, rank, Rect(1, span, 1, tpl.lines), tpl, setter, continued_from)
     extra = 1 if continued_from else 0   # the （上接第N版） row
-    return needed_rows(flow, shape.deck.rows + extra, shape.image_cols, shape.image_rows, span, shape.vrows)
+    return needed_rows(flow, shape.area(shape.deck.rows + extra), span)
+
+
+def _white_rows(fit) -> int:
+    """Rows left white at the foot of the shortest column (each column as deep as its
+    frames reach, an inset's rows included) below the balanced text."""
+    depth: dict[int, int] = {}
+    for f in fit.frames:
+        depth[f.column] = max(depth.get(f.column, 0), f.skip + f.rows)
+    return max(0, min(depth.values(), default=0) - fit.limit)
 
 
 @dataclass
@@ -256,44 +398,53 @@ class _Fit:
     rest: list[FlowLine]
     limit: int
     jump_to: int
+    tops: tuple[int, ...] = ()    # each inset's top row; () when none, or when they did not fit
 
 
-def _fit(rect: Rect, deck_rows: int, image_cols: int, image_rows: int, flow: list[FlowLine],
-         continued_from: int, jump_to: int, vrows: int = 0) -> _Fit:
+def _fit(rect: Rect, shape: Shape, deck_rows: int, flow: list[FlowLine], continued_from: int,
+         jump_to: int) -> _Fit:
     """Pour the body into the block's column frames below a deck of `deck_rows`."""
+    area = shape.area(deck_rows)
+    made = body_frames(rect, area, flow, specials(flow))
+    if made is None:        # an inset too deep for the block: the text flows without insets
+        area = replace(area, insets=())
+        made = body_frames(rect, area, flow, specials(flow))
+    base, tops = made
     for jump in ((jump_to, 0) if jump_to else (0,)):
-        frames = _frames(rect, deck_rows, image_cols, image_rows, vrows)
+        frames = list(base)
         if jump and frames:
             last = frames[-1]
-            frames[-1] = Frame(last.column, last.row, last.rows - 1)  # the （下转） row
+            frames[-1] = replace(last, rows=last.rows - 1)  # the （下转） row
         if continued_from and frames:
             first = frames[0]
-            frames[0] = Frame(first.column, first.row + 1, first.rows - 1)  # the （上接） row
+            frames[0] = replace(first, row=first.row + 1, rows=first.rows - 1)  # the （上接） row
         frames = [f for f in frames if f.rows > 0]
         cols, rest_at, limit = balanced(frames, flow)
         if jump and rest_at >= len(flow):
             continue  # the text fits after all: no jump needed, give the row back
-        return _Fit(deck_rows, frames, cols, flow[rest_at:], limit, jump)
-    return _Fit(deck_rows, frames, cols, flow[rest_at:], limit, 0)
+        return _Fit(deck_rows, frames, cols, flow[rest_at:], limit, jump, tops)
+    return _Fit(deck_rows, frames, cols, flow[rest_at:], limit, 0, tops)
 
 
 def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, setter: Setter,
                     flow: list[FlowLine], *, continued_from: int = 0, jump_to: int = 0,
-                    edition_root=None) -> Composed:
+                    edition_root=None, accent: bool = False) -> Composed:
+    """The article's blocks in `rect`. `accent`: the page prints the edition's second colour
+    (a pull quote's rules take it)."""
     x0 = tpl.column_x(rect.column)
     width = tpl.span_width(rect.span)
     top = tpl.row_top(rect.row)
     shape = block_shape(article, rank, rect, tpl, setter, continued_from)
     deck, vertical, pictures = shape.deck, shape.vertical, shape.pictures
-    image_cols, image_rows, vrows = shape.image_cols, shape.image_rows, shape.vrows
-    fit = _fit(rect, deck.rows, image_cols, image_rows, flow, continued_from, jump_to, vrows)
-    empty = max(0, min((f.rows for f in fit.frames), default=0) - fit.limit) if not fit.rest else 0
+    image_cols, image_rows = shape.image_cols, shape.image_rows
+    fit = _fit(rect, shape, deck.rows, flow, continued_from, jump_to)
+    empty = _white_rows(fit) if not fit.rest else 0
     if empty and not continued_from and not vertical:
         # rows the body leaves free go first to the deck (more air round the headline)
         # rather than white at the foot of every column — but only so far: a deck
         # swimming in white reads as a hole too; what is left is reported as underset
         grow = min(empty, max(2, deck.rows // 2))
-        fit = _fit(rect, deck.rows + grow, image_cols, image_rows, flow, continued_from, jump_to)
+        fit = _fit(rect, shape, deck.rows + grow, flow, continued_from, jump_to)
         empty -= grow
     deck_rows, jump_to = fit.deck_rows, fit.jump_to
     blocks: list[Block] = list(vertical.blocks) if vertical else []
@@ -333,28 +484,20 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     iw = tpl.span_width(image_cols) if pictures else 0.0
     row = rect.row + deck_rows
     for pic in pictures:
-        img = pic.image
-        ppi = effective_ppi(img, iw) * (pic.crop[2] - pic.crop[0])   # the pixels of the part printed
-        if ppi < MIN_PPI:
-            notes.append(("warning", "low-resolution", f"image {img.path.name} prints at {ppi:.0f} ppi "
-                          f"(below {MIN_PPI}; newspapers want 170–200 ppi)"))
-        rel = img.path.relative_to(edition_root) if edition_root else img.path
-        crop = pic.crop if pic.crop != (0.0, 0.0, 1.0, 1.0) else ()
-        blocks.append(Block("image", Box(x0, tpl.row_top(row), iw, pic.photo_rows * tpl.line_pitch), article.id,
-                            image=str(rel), image_sha256=img.sha256, crop=crop))
-        first_row = row + pic.photo_rows
-        if pic.credit is not None:
-            sl = pic.credit
-            missing.extend(sl.missing)
-            blocks.append(_display_block("credit", [(sl, x0 + iw - sl.width, tpl.baseline(first_row))], article.id,
-                                         Box(x0 + iw - sl.width, tpl.row_top(first_row), sl.width, tpl.line_pitch)))
-            first_row += 1
-        cap_lines = [(sl, x0, tpl.baseline(first_row + i)) for i, sl in enumerate(pic.caption)]
-        missing.extend(c for sl in pic.caption for c in sl.missing)
-        if cap_lines:
-            blocks.append(_display_block("caption", cap_lines, article.id,
-                                         Box(x0, tpl.row_top(first_row), iw, len(pic.caption) * tpl.line_pitch)))
+        blocks.extend(_picture_blocks(pic, x0, iw, row, article.id, tpl, edition_root, missing, notes))
         row += pic.rows
+    # the insets, the text wrapping round them
+    if shape.insets and not fit.tops:
+        notes.append(("error", "inset-too-big", f"a picture or pull quote to wrap the text round needs "
+                      f"{max(i.rows for i in shape.insets)} rows below {TEXT_ABOVE_INSET} lines of text "
+                      f"but the block has {rect.rows - deck_rows} below the deck: give the article more rows"))
+    for inset, top in zip(shape.insets, fit.tops):
+        ix, iw = tpl.column_x(rect.column + inset.column), tpl.span_width(inset.span)
+        if inset.picture is not None:
+            blocks.extend(_picture_blocks(inset.picture, ix, iw, top + 1, article.id, tpl, edition_root,
+                                          missing, notes))
+        else:
+            blocks.extend(_quote_blocks(inset, ix, iw, top + 1, article.id, tpl, accent, missing))
 
     if continued_from and fit.frames:
         first = fit.frames[0]
@@ -388,6 +531,56 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
         blocks.append(_jump_line(f"（下转第{jump_to}版）", last.column, last.row + last.rows, True,
                                  jump_to, article.id, tpl, setter, missing))
     return Composed(blocks, fit.rest, empty, chars, missing, notes)
+
+
+def _picture_blocks(pic: Picture, x0: float, width: float, row: int, article: str, tpl: PageTemplate,
+                    edition_root, missing: list[str], notes: list) -> list[Block]:
+    """A picture from grid row `row`: the photo, its credit flush right under it, its caption."""
+    img = pic.image
+    ppi = effective_ppi(img, width) * (pic.crop[2] - pic.crop[0])   # the pixels of the part printed
+    if ppi < MIN_PPI:
+        notes.append(("warning", "low-resolution", f"image {img.path.name} prints at {ppi:.0f} ppi "
+                      f"(below {MIN_PPI}; newspapers want 170–200 ppi)"))
+    rel = img.path.relative_to(edition_root) if edition_root else img.path
+    crop = pic.crop if pic.crop != (0.0, 0.0, 1.0, 1.0) else ()
+    out = [Block("image", Box(x0, tpl.row_top(row), width, pic.photo_rows * tpl.line_pitch), article,
+                 image=str(rel), image_sha256=img.sha256, crop=crop)]
+    first_row = row + pic.photo_rows
+    if pic.credit is not None:
+        sl = pic.credit
+        missing.extend(sl.missing)
+        out.append(_display_block("credit", [(sl, x0 + width - sl.width, tpl.baseline(first_row))], article,
+                                  Box(x0 + width - sl.width, tpl.row_top(first_row), sl.width, tpl.line_pitch)))
+        first_row += 1
+    cap_lines = [(sl, x0, tpl.baseline(first_row + i)) for i, sl in enumerate(pic.caption)]
+    missing.extend(c for sl in pic.caption for c in sl.missing)
+    if cap_lines:
+        out.append(_display_block("caption", cap_lines, article,
+                                  Box(x0, tpl.row_top(first_row), width, len(pic.caption) * tpl.line_pitch)))
+    return out
+
+
+def _quote_blocks(inset: Inset, x0: float, width: float, row: int, article: str, tpl: PageTemplate,
+                  accent: bool, missing: list[str]) -> list[Block]:
+    """A pull quote from grid row `row`: a rule on the row's top edge and one on the foot of
+    its last row (in the accent colour when the page has one), its lines in 楷体 centred
+    between them. The quote repeats the copy: the reader edition draws it as an artifact."""
+    top, bottom = tpl.row_top(row), tpl.row_top(row + inset.quote_rows)
+    rules = (Rule(x0, top, x0 + width, top, QUOTE_RULE), Rule(x0, bottom, x0 + width, bottom, QUOTE_RULE))
+    out = [Block("rule", Box(x0, top, width, bottom - top), article, rules=rules,
+                 colour="accent" if accent else "K")]
+    lines = inset.quote
+    size = lines[0].size
+    lead = size * QUOTE_LEADING
+    y = top + (bottom - top - len(lines) * lead) / 2 + (lead - size) / 2 + ASCENT * size
+    items = []
+    for sl in lines:
+        missing.extend(sl.missing)
+        items.append((sl, x0, y))
+        y += lead
+    box = Box(x0, items[0][2] - ASCENT * size, max(sl.width for sl in lines), items[-1][2] - items[0][2] + size)
+    out.append(_display_block("quote", items, article, box))
+    return out
 
 
 TABLE_RULE, HEAD_RULE = 0.75, 0.3   # pt: the rules that open and close a table, and the one under its head

@@ -47,10 +47,13 @@ class BodyFlow:
 
 @dataclass(frozen=True)
 class Frame:
-    """One column of an article block: grid column, first grid row, rows."""
+    """One column of an article block, or the part of one above or below an inset (绕排):
+    grid column, first grid row, rows, and `skip`, the rows of its column above it
+    (earlier frames and the inset), against which a balancing limit is counted."""
     column: int
     row: int
     rows: int
+    skip: int = 0
 
 
 def body_flow(article: Article, measure: float, body_size: float, registry, setter: Setter) -> BodyFlow:
@@ -141,7 +144,7 @@ def specials(lines: list[FlowLine]) -> list[int]:
 
 def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
               marks: list[int] | None = None) -> tuple[list[list[FlowLine]], int]:
-    """Fill frames in order, each at most `limit` rows when limit > 0.
+    """Fill frames in order, each column at most `limit` rows deep when limit > 0.
     Returns (lines per frame, index of the first line that did not fit).
     `marks` are `specials(lines)` when the caller pours the same lines often: runs of
     text lines between them are taken whole."""
@@ -151,7 +154,7 @@ def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
     i, n = 0, len(lines)
     m = 0                                   # index into marks: the next mark at or after i
     for frame in frames:
-        cap = min(frame.rows, limit) if limit > 0 else frame.rows
+        cap = max(0, min(frame.rows, limit - frame.skip)) if limit > 0 else frame.rows
         col: list[FlowLine] = []
         while i < n and lines[i].kind == "blank":
             i += 1  # no blank line at a column's top
@@ -195,8 +198,8 @@ def balanced(frames: list[Frame], lines: list[FlowLine]) -> tuple[list[list[Flow
     marks = specials(lines)
     full, rest = flow_into(frames, lines, 0, marks)
     if rest < len(lines) or not frames:
-        return full, rest, max((f.rows for f in frames), default=0)
-    lo, hi = 1, max(f.rows for f in frames)
+        return full, rest, max((f.skip + f.rows for f in frames), default=0)
+    lo, hi = 1, max(f.skip + f.rows for f in frames)
     while lo < hi:
         mid = (lo + hi) // 2
         if flow_into(frames, lines, mid, marks)[1] >= len(lines):

@@ -366,7 +366,7 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
         taken.append((rect, pc))
         composed = compose_article(pc.article, pc.rank, rect, tpl, setter, pc.flow,
                                    continued_from=pc.continued_from, jump_to=pc.jump_to,
-                                   edition_root=edition.root)
+                                   edition_root=edition.root, accent=bool(edition.accent and page.accent))
         for ch in dict.fromkeys(composed.missing):
             problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the headline deck",
                            **where)

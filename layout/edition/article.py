@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..problems import Problems
 from . import cleanup
-from .model import PUNCTUATION_STYLES, Article, Block, Image, Paragraph, Span, Subhead, Table
+from .model import PUNCTUATION_STYLES, WRAP_SIDES, Article, Block, Image, Paragraph, PullQuote, Span, Subhead, Table
 from .source import MAX_TEXT_BYTES, _Source, display_path, inside, read_limited, read_text
 from .yamlsrc import YamlError, load_located
 
@@ -33,7 +33,9 @@ _FRONT = re.compile(r"\A---\n(.*?\n)---[ \t]*(?:\n|\Z)", re.S)
 _IMAGE = re.compile(r'^!\[(?P<caption>[^\]]*)\]\((?P<path>[^)\s]+)(?:\s+"(?P<title>[^"]*)")?\)'
                     r'(?:\{(?P<attrs>[^}]*)\})?\s*$')
 _ATTR = re.compile(r'\s*([a-z]+)=(?:"([^"]*)"|([^\s"]+))')
-PICTURE_ATTRS = ("credit", "crop", "focus", "rows", "columns")
+PICTURE_ATTRS = ("credit", "crop", "focus", "rows", "columns", "wrap")
+QUOTE_ATTRS = ("columns", "wrap")
+_TRAILING_ATTRS = re.compile(r"\{([^{}]*)\}\s*$")
 MAX_CREDIT = 40
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -162,6 +164,11 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
             table = _table(chunk, chunk_line, counts, problems, dict(file=display_path(file), field="table"))
             if table is not None:
                 blocks.append(table)
+        elif all(ln.lstrip().startswith(">") for ln in chunk):
+            quote = _pull_quote(chunk, chunk_line, counts, problems, dict(file=display_path(file), line=chunk_line,
+                                                                        field="quote"))
+            if quote is not None:
+                blocks.append(quote)
         elif m := _IMAGE.match(first):
             path = inside(root, m.group("path"))
             where = dict(file=display_path(file), line=chunk_line, field="image")
@@ -253,31 +260,55 @@ def _table(lines: list[str], first_line: int, counts: Counter, problems: Problem
     return Table(tuple(head), tuple(rows), tuple(align), first_line)
 
 
+def _pull_quote(chunk: list[str], line: int, counts: Counter, problems: Problems, where: dict) -> PullQuote | None:
+    """`> 一句话 {columns=2 wrap=left}`: the quote's text (its lines joined) and attributes."""
+    text = "".join(ln.lstrip()[1:].strip() for ln in chunk)
+    attrs: dict | None = {}
+    if m := _TRAILING_ATTRS.search(text):
+        text = text[:m.start()].rstrip()
+        attrs = _attrs(m.group(1), QUOTE_ATTRS, "pull quote", "quote", problems, where)
+    if attrs is None:
+        return None
+    text = cleanup.clean_text(text, counts)
+    if not text:
+        problems.error("quote", "a pull quote (> ) with no text", **where)
+        return None
+    return PullQuote(text, line, **attrs)
+
+
 def _picture_attrs(text: str, title: str | None, problems: Problems, where: dict) -> dict | None:
     """The picture's attributes from `{key=value …}` (and a Markdown title as its credit);
     None, with an error naming the attribute, when one is wrong."""
+    out = _attrs(text, PICTURE_ATTRS, "picture", "image", problems, where)
+    if out is not None and title is not None:
+        out.setdefault("credit", title.strip())
+    return out
+
+
+def _attrs(text: str, known: tuple[str, ...], what: str, prefix: str, problems: Problems,
+           where: dict) -> dict | None:
+    """`key=value …` pairs of `known` keys, each value checked; None, with an error (of kind
+    "picture" or "quote") naming the field `prefix.key`, when one is wrong."""
+    kind = "picture" if prefix == "image" else prefix
     out: dict = {}
-    if title is not None:
-        out["credit"] = title.strip()
     pos = 0
     text = text.strip()
     while pos < len(text):
         m = _ATTR.match(text, pos)
         if not m:
-            problems.error("picture", f"cannot read picture attributes {text[pos:]!r}: write "
-                           f"key=value pairs, one of {', '.join(PICTURE_ATTRS)}", **where)
+            problems.error(kind, f"cannot read {what} attributes {text[pos:]!r}: write "
+                           f"key=value pairs, one of {', '.join(known)}", **where)
             return None
         key, value = m.group(1), m.group(2) if m.group(2) is not None else m.group(3)
         pos = m.end()
-        field = {**where, "field": f"image.{key}"}
-        if key not in PICTURE_ATTRS:
-            problems.error("picture", f"unknown picture attribute '{key}': one of {', '.join(PICTURE_ATTRS)}",
-                           **field)
+        field = {**where, "field": f"{prefix}.{key}"}
+        if key not in known:
+            problems.error(kind, f"unknown {what} attribute '{key}': one of {', '.join(known)}", **field)
             return None
         try:
             out[key] = _picture_value(key, value)
         except ValueError as exc:
-            problems.error("picture", f"picture attribute {key}={value!r}: {exc}", **field)
+            problems.error(kind, f"{what} attribute {key}={value!r}: {exc}", **field)
             return None
     return out
 
@@ -285,6 +316,10 @@ def _picture_attrs(text: str, title: str | None, problems: Problems, where: dict
 def _picture_value(key: str, value: str):
     if key == "credit":
         return value.strip()
+    if key == "wrap":
+        if value not in WRAP_SIDES:
+            raise ValueError(f"wrap is one of {', '.join(WRAP_SIDES)}")
+        return value
     if key in ("rows", "columns"):
         if not value.isdigit():
             raise ValueError("not a whole number")

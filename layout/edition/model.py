@@ -5,7 +5,7 @@ Page         number, section (版名), editor (责任编辑) and its article slo
 Slot         one article on one page: source, rank, optional placement, jump
 Article      front matter (kicker 引题, headline 主题, subhead 副题, byline,
              dateline) and a body of blocks
-Paragraph / Subhead / Image   body blocks; a paragraph is a list of Spans
+Paragraph / Subhead / Image / Table / PullQuote   body blocks; a paragraph is a list of Spans
 """
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ class Image:
     focus: tuple[float, ...] = ()   # (x, y) fractions: the point kept when a set height trims the picture
     rows: int = 0            # photo height in grid rows, set by the desk (0: from the proportions)
     columns: int = 0         # columns wide (0: half the block's, at least 2)
+    wrap: str = ""           # "left" | "center" | "right": set inside the body, the text wrapping round it (绕排)
 
     @property
     def crop_box(self) -> tuple[float, float, float, float]:
@@ -73,7 +74,19 @@ class Table:
         return "".join("".join(r) for r in (self.head, *self.rows))
 
 
-Block = Paragraph | Subhead | Image | Table
+@dataclass(frozen=True)
+class PullQuote:
+    """A pull quote (引语), `> ` in the article file: a line from the story set large in 楷体
+    between two rules, inside the body, the text wrapping round it (绕排)."""
+    text: str
+    line: int = 0
+    columns: int = 0         # columns wide (0: one, two in a block of five or more)
+    wrap: str = "center"     # "left" | "center" | "right": which of the block's columns
+
+
+WRAP_SIDES = ("left", "center", "right")
+
+Block = Paragraph | Subhead | Image | Table | PullQuote
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,7 @@ class Article:
     def characters(self) -> int:
         n = 0
         for b in self.body:
-            n += len(b.text) if isinstance(b, (Paragraph, Subhead, Table)) else len(b.caption)
+            n += len(b.text) if isinstance(b, (Paragraph, Subhead, Table, PullQuote)) else len(b.caption)
         return n
 
 

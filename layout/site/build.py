@@ -37,7 +37,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..build import write_atomic
 from ..compose.furniture import chinese_date
-from ..edition.model import Edition, Image, Paragraph, Subhead, Table
+from ..edition.model import Edition, Image, Paragraph, PullQuote, Subhead, Table
 from ..output import lock, temp_name
 
 HERE = Path(__file__).resolve().parent
@@ -101,6 +101,8 @@ def _body(article) -> list[dict]:
             out.append({"kind": "para", "spans": [{"text": s.text, "bold": s.bold} for s in b.spans]})
         elif isinstance(b, Table):
             out.append({"kind": "table", "head": b.head, "rows": b.rows, "align": b.align})
+        elif isinstance(b, PullQuote):
+            out.append({"kind": "quote", "text": b.text})
     return out
 
 
