@@ -125,3 +125,27 @@ def test_the_reader_pdf_gives_a_table_back_row_by_row_and_tags_its_cells(edition
         assert len(rows) == 5
         assert [str(c.S) for c in rows[0].K] == ["/TH"] * 3 and rows[0].K[0].A.Scope == "/Column"
         assert [str(c.S) for c in rows[1].K] == ["/TD"] * 3
+
+
+def test_a_subhead_goes_to_the_next_column_with_the_table_it_introduces():
+    from layout.compose.body import FlowLine, Frame, flow_into
+    lines = [FlowLine("text")] * 6 + [FlowLine("blank"), FlowLine("subhead"), FlowLine("blank"),
+                                      FlowLine("tablehead")] + [FlowLine("tablerow")] * 4
+    cols, rest = flow_into([Frame(1, 1, 10), Frame(2, 1, 10)], lines)
+    assert rest == len(lines)
+    assert [ln.kind for ln in cols[0]] == ["text"] * 6
+    assert [ln.kind for ln in cols[1]] == ["subhead", "blank", "tablehead"] + ["tablerow"] * 4
+    # a column that is only the subhead keeps it: moving it would leave the column empty
+    cols, _ = flow_into([Frame(1, 1, 3), Frame(2, 1, 10)], lines[7:])
+    assert [ln.kind for ln in cols[0]] == ["subhead"]
+
+
+def test_a_listing_of_tables_alone_is_an_article_but_subheads_alone_are_not(edition_copy):
+    folder = edition_copy("mini")
+    _story(folder, "| 时间 | 节目 |\n|---|---|\n| 18:30 | 清河新闻联播 |\n")
+    problems = Problems()
+    assert load_article(folder / "articles" / "c.md", folder, problems) is not None and not problems.errors
+    _story(folder, "## 今日荧屏\n")
+    problems = Problems()
+    assert load_article(folder / "articles" / "c.md", folder, problems) is None
+    assert problems.errors[0].kind == "empty-body"

@@ -175,9 +175,11 @@ def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
                 while i + rows < n and lines[i + rows].kind == "tablerow":
                     rows += 1
                 if len(col) + rows > cap and (rows <= frame.rows or (col and len(col) >= cap - 1)):
-                    break   # a table that fits a column is never broken (at this column limit it
-                            # starts the next column, or does not fit); a longer one breaks, but
-                            # its head never ends a column
+                    # a table that fits a column is never broken (at this column limit it starts
+                    # the next column, or does not fit); a longer one breaks, but its head never
+                    # ends a column. The subhead that introduces it goes with it.
+                    i -= _introduction(col)
+                    break
             if ln.kind == "blank" and len(col) >= cap - 2 and col:
                 i += 1
                 break   # a blank before a subhead at the foot: start the next column
@@ -189,6 +191,22 @@ def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
     while i < n and lines[i].kind == "blank":
         i += 1
     return out, i
+
+
+def _introduction(col: list[FlowLine]) -> int:
+    """Take a subhead (and the blank after it) off the foot of `col` when something stays
+    above it; returns how many lines were taken."""
+    k = 0
+    while k < len(col) and col[-1 - k].kind == "blank":
+        k += 1
+    if k == len(col) or col[-1 - k].kind != "subhead":
+        return 0
+    while k < len(col) and col[-1 - k].kind == "subhead":
+        k += 1
+    if k == len(col):
+        return 0      # the column is only the subhead: moving it would leave nothing
+    del col[len(col) - k:]
+    return k
 
 
 def balanced(frames: list[Frame], lines: list[FlowLine]) -> tuple[list[list[FlowLine]], int, int]:

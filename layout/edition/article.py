@@ -127,10 +127,12 @@ def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
                   f"one of {', '.join(PUNCTUATION_STYLES)}")
     body_start = text[: m.end()].count("\n") + 1
     body = _body(text[m.end():], body_start, file, root, problems, counts)
-    # a picture item (图片新闻) is pictures and their captions alone; else there must be text
+    # a picture item (图片新闻) is pictures and their captions alone; else there must be text,
+    # paragraphs or tables (a listing: TV programmes, results, prices)
     pictures_only = body and all(isinstance(b, Image) for b in body)
-    if not pictures_only and not any(isinstance(b, Paragraph) for b in body):
-        problems.error("empty-body", "the article has no body text" + (" (only subheads or pictures)" if body else ""),
+    if not pictures_only and not any(isinstance(b, (Paragraph, Table)) for b in body):
+        problems.error("empty-body", "the article has no body text" +
+                       (" (only subheads, pictures or pull quotes)" if body else ""),
                        file=display_path(file), line=body_start)
     article = Article(
         id=file.stem, source=file, headline=headline, kicker=clean("kicker"), subhead=clean("subhead"),
