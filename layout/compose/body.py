@@ -181,8 +181,11 @@ def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
                     i -= _introduction(col)
                     break
             if ln.kind == "blank" and len(col) >= cap - 2 and col:
-                i += 1
-                break   # a blank before a subhead at the foot: start the next column
+                # a blank before a subhead at the foot: start the next column; a blank after
+                # one (before its table): the subhead starts the next column too
+                taken = _introduction(col)
+                i = i - taken if taken else i + 1
+                break
             col.append(ln)
             i += 1
         while col and col[-1].kind == "blank":
