@@ -3,6 +3,8 @@ their own colours on both products, pictures fitted; `check` holds each ad to it
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -151,3 +153,36 @@ def test_a_baoyan_ad_is_for_page_one_only(edition_copy, tmp_path):
     ad_pdf(folder / "ads" / "ear.pdf", (200, 100))
     (error,) = build_edition(folder, tmp_path / "out").problems.errors
     assert error.field == "pages[1].ads[0].size" and "page 1 only" in error.message
+
+
+@pytest.mark.skipif(shutil.which("gs") is None, reason="needs Ghostscript to render the press page in CMYK")
+def test_a_pdf_ad_prints_on_the_press_page_as_its_maker_drew_it(edition_copy, tmp_path):
+    """The press page overprints its black text; an ad drawn in that state would overprint
+    itself (its white type vanishing into the field). Rendered as a press would (CMYK, with
+    overprint), the ad on the page has the same inks as the ad file alone."""
+    import numpy as np
+    folder = edition_copy("mini")
+    _book(folder, "      - {file: ads/bank.pdf, size: 通栏, advertiser: 清河银行}\n")
+    ad_pdf(folder / "ads" / "bank.pdf", TONGLAN)
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems]
+
+    def inks(pdf: Path) -> np.ndarray:
+        out = tmp_path / f"{pdf.stem}.tif"
+        subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiff32nc", "-r72",
+                        f"-sOutputFile={out}", str(pdf)], check=True, capture_output=True)
+        with PILImage.open(out) as im:
+            return np.asarray(im.convert("CMYK"), dtype=np.int16)
+
+    page, ad = inks(result.out_dir / "print" / "02.pdf"), inks(folder / "ads" / "bank.pdf")
+    (block,) = _ads(result)
+    with pikepdf.open(result.out_dir / "print" / "02.pdf") as pdf:   # the trim inside bleed and crop marks
+        trim, height = [float(v) for v in pdf.pages[0].TrimBox], float(pdf.pages[0].MediaBox[3])
+    x = round(trim[0] + block["box"][0])
+    y = round(height - trim[3] + block["box"][1])
+    placed = page[y:y + ad.shape[0], x:x + ad.shape[1]]
+    white = (ad.sum(axis=2) < 10)
+    assert white.sum() > 100, "the test ad has white type"
+    # (most, not all: glyph edges fall on other pixels at the page's sub-pixel offset; overprinted, none)
+    assert (placed[white].sum(axis=1) < 60).mean() > 0.75, "the ad's white type knocks out on the press page"
+    assert np.abs(placed.mean(axis=(0, 1)) - ad.mean(axis=(0, 1))).max() < 6

@@ -539,6 +539,13 @@ def place_pdf_ads(pdf, pages: list[PageTree], edition_root: Path | None, reader:
     for page, pdf_page in zip(pages, pdf.pages):
         off = page_geometry(page)[0]
         ads = [b for b in ad_blocks(page) if is_pdf_ad(b)]
+        if ads:
+            # the page's own drawing leaves its graphics state behind — on the press page
+            # overprint on, for black text: an ad drawn in it would overprint itself (white
+            # type vanishing, colours mixing). Closed in q … Q, the ads start from the
+            # initial state their maker drew them in.
+            pdf_page.contents_add(b"q\n", prepend=True)
+            pdf_page.contents_add(b"\nQ\n", prepend=False)
         for n, block in enumerate(ads, start=1):
             path = (edition_root / block.image) if edition_root else Path(block.image)
             with pikepdf.open(path) as ad:
