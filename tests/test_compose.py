@@ -66,7 +66,7 @@ def test_the_front_page_has_a_masthead_and_the_others_a_folio(manifest):
     assert [b["kind"] for b in head] == ["nameplate", "masthead"]
     assert head[0]["lines"][0]["text"] == "清河日报"
     text = " ".join(line["text"] for b in head for line in b["lines"])
-    for part in ("清河日报", "2026年11月28日 星期六", "农历丙午年十月二十", "第12345期", "今日4版", "CN 00-0000"):
+    for part in ("清河日报", "2026年11月28日 星期六", "农历丙午年十月二十", "第12345期", "今日6版", "CN 00-0000"):
         assert part in text
     head = [b for b in manifest["pages"][1]["blocks"] if b["kind"] in ("folio", "section")]
     text = " ".join(line["text"] for b in head for line in b["lines"])

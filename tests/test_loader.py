@@ -45,7 +45,7 @@ def test_the_sample_edition_loads_with_its_pages_and_articles():
     assert edition.slug == "qinghe-ribao"
     assert edition.paper.name == "清河日报"
     assert edition.date == dt.date(2026, 11, 28)
-    assert [p.number for p in edition.pages] == [1, 2, 3, 4]
+    assert [p.number for p in edition.pages] == [1, 2, 3, 4, 5, 6]
     assert len(edition.articles) >= 12
     assert sum(a.characters for a in edition.articles) >= 20000
 

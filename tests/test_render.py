@@ -92,17 +92,20 @@ def test_the_reader_outline_lists_every_page_and_article(sample_build):
     reader = PdfReader(sample_build.out_dir / "qinghe-ribao.pdf")
     outline = reader.outline
     pages = [o for o in outline if not isinstance(o, list)]
-    assert [p.title for p in pages] == ["01 要闻", "02 要闻", "03 经济", "04 文化"]
-    children = [o for o in outline if isinstance(o, list)]
-    tree = sample_build.tree
-    for page, kids in zip(tree.pages, children, strict=True):
-        assert len(kids) == len(page.articles)
-    assert "清河至东港城际铁路全线贯通" in [k.title for k in children[0]]
+    assert [p.title for p in pages] == ["01 要闻", "02 要闻", "03 经济", "04 文化", "05 广告", "06 生活"]
+    kids: dict[str, list] = {}           # each page's entry is followed by its articles', if it has any
+    for item, after in zip(outline, outline[1:] + [None]):
+        if not isinstance(item, list):
+            kids[item.title] = after if isinstance(after, list) else []
+    for page in sample_build.tree.pages:
+        assert len(kids[f"{page.label} {page.section}"]) == len(page.articles)
+    assert kids["05 广告"] == [], "a page of ads lists no articles"
+    assert "清河至东港城际铁路全线贯通" in [k.title for k in kids["01 要闻"]]
 
 
 def test_the_reader_has_page_labels_language_and_metadata(sample_build):
     reader = PdfReader(sample_build.out_dir / "qinghe-ribao.pdf")
-    assert reader.page_labels == ["01", "02", "03", "04"]
+    assert reader.page_labels == ["01", "02", "03", "04", "05", "06"]
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "zh-Hans"
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])

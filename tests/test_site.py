@@ -216,7 +216,7 @@ def test_feed_and_sitemap_list_every_article_with_absolute_links_given_the_site_
     assert {i.findtext("title") for i in items} == {a.headline.replace("|", "") for a in sample_build.edition.articles}
     assert all(i.findtext("link").startswith(base + "articles/") for i in items)
     urls = [u.text for u in ET.parse(made.folder / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    assert len(urls) == 1 + 4 + len(items) and all(u.startswith(base) for u in urls)
+    assert len(urls) == 1 + len(sample_build.tree.pages) + len(items) and all(u.startswith(base) for u in urls)
     html = (made.folder / "articles" / "railway.html").read_text(encoding="utf-8")
     assert f'<meta property="og:url" content="{base}articles/railway.html">' in html
     with pytest.raises(SiteError, match="base-url"):

@@ -60,7 +60,8 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str
             headlines.setdefault(entry.id, entry.headline)
     stories: dict[str, pikepdf.Object] = {}
     open_paragraph: dict[str, pikepdf.Object] = {}   # article -> its P still running (across columns, pages)
-    open_table: dict[str, tuple] = {}                # article -> (its Table, the row being filled or None)
+    open_table: dict[str, tuple] = {}                # article -> (its Table, the row being filled or None,
+                                                     #            whether it has body rows yet)
     nums = Array()
     next_key = len(tree.pages)
     for index, (page, pdf_page) in enumerate(zip(tree.pages, pdf.pages)):
@@ -79,16 +80,17 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str
                 story = stories[mark.article] = _element(pdf, "Art", document, page_ref)
             if mark.role in ("TH", "TD"):
                 # a table's cells: consecutive cells of a story make one Table (also over a
-                # column break), a row ends with its last cell
-                table, row = open_table.get(mark.article, (None, None))
-                if table is None:
-                    table = _element(pdf, "Table", story, page_ref)
+                # column break) until a head row follows body rows (the next table of a
+                # listing); a row ends with its last cell
+                table, row, has_body = open_table.get(mark.article, (None, None, False))
+                if table is None or (row is None and mark.role == "TH" and has_body):
+                    table, has_body = _element(pdf, "Table", story, page_ref), False
                 if row is None:
                     row = _element(pdf, "TR", table, page_ref)
                 element = _element(pdf, mark.role, row, page_ref)
                 if mark.role == "TH":
                     element.A = Dictionary(O=Name.Table, Scope=Name.Column)
-                open_table[mark.article] = (table, None if mark.last else row)
+                open_table[mark.article] = (table, None if mark.last else row, has_body or mark.role == "TD")
             elif mark.role == "P":
                 element = open_paragraph.get(mark.article)
                 if element is None:

@@ -92,7 +92,99 @@ def jar() -> None:
     im.save(HERE / "museum-jar.png", optimize=True)
 
 
+def temperature_chart() -> None:
+    """The week's forecast highs and lows (℃) as two lines — the data page's chart."""
+    highs, lows = [11, 10, 8, 6, 4, 2, 3], [2, 3, 4, 0, -3, -5, -4]
+    days = ["29日", "30日", "1日", "2日", "3日", "4日", "5日"]
+    w, h = 1800, 1100
+    im = Image.new("RGB", (w, h), (255, 255, 255))
+    d = ImageDraw.Draw(im)
+    hei, song = font("BanmianHei-Bold.ttf", 46), font("BanmianSong-Regular.ttf", 38)
+    left, right, top, bottom = 150, w - 80, 140, h - 120
+    d.text((left, 40), "未来七天最高、最低气温（℃）", font=hei, fill=(0, 0, 0))
+
+    def y_of(t: float) -> float:
+        return bottom - (bottom - top) * (t + 8) / 22
+
+    for t in range(-8, 15, 4):
+        d.line([(left, y_of(t)), (right, y_of(t))], fill=(0, 0, 0) if t == 0 else (210, 210, 210), width=3 if t == 0 else 2)
+        d.text((left - 20, y_of(t)), str(t), font=song, fill=(60, 60, 60), anchor="rm")
+    first, step = left + 70, (right - left - 110) / (len(days) - 1)
+    for series, colour in ((highs, (200, 40, 40)), (lows, (30, 80, 170))):
+        points = [(first + i * step, y_of(t)) for i, t in enumerate(series)]
+        d.line(points, fill=colour, width=8, joint="curve")
+        for (x, y), t in zip(points, series):
+            d.ellipse([x - 14, y - 14, x + 14, y + 14], fill=colour)
+            d.text((x, y - 26), str(t), font=song, fill=colour, anchor="mb")
+    for i, day in enumerate(days):
+        d.text((first + i * step, bottom + 30), day, font=song, fill=(0, 0, 0), anchor="mt")
+    im.save(HERE / "temperature.png", optimize=True)
+
+
+def marathon() -> None:
+    """Runners on the riverside course under the bridge (a drawing, not a photo)."""
+    w, h = 1800, 1100
+    im = Image.new("RGB", (w, h), (170, 200, 225))
+    d = ImageDraw.Draw(im)
+    d.rectangle([0, 560, w, h], fill=(96, 104, 110))                          # the road
+    d.rectangle([0, 520, w, 560], fill=(120, 150, 110))                       # the verge
+    d.arc([-200, 120, 2000, 1000], 200, 340, fill=(140, 140, 136), width=40)   # the bridge's arch
+    for x in range(60, w, 140):                                               # crowd barriers
+        d.rectangle([x, 600, x + 110, 640], fill=(230, 60, 50))
+    shirts = [(230, 80, 40), (40, 120, 200), (250, 200, 40), (60, 160, 90), (200, 60, 140), (240, 240, 240)]
+    for k in range(14):                                                       # runners, mid-stride
+        x = 90 + k * 122 + (k % 3) * 18
+        y = 700 + (k % 4) * 55
+        s = 1.0 + (k % 4) * 0.12
+        d.ellipse([x, y - 150 * s, x + 40 * s, y - 110 * s], fill=(90, 60, 45))
+        d.rounded_rectangle([x - 8 * s, y - 110 * s, x + 48 * s, y - 30 * s], radius=12, fill=shirts[k % 6])
+        d.line([(x + 10 * s, y - 30 * s), (x - 20 * s, y + 40 * s)], fill=(40, 40, 50), width=int(16 * s))
+        d.line([(x + 30 * s, y - 30 * s), (x + 60 * s, y + 40 * s)], fill=(40, 40, 50), width=int(16 * s))
+    im = im.filter(ImageFilter.GaussianBlur(1.0))
+    im.save(HERE / "marathon.png", optimize=True)
+
+
+def railway() -> None:
+    """A train crossing the river viaduct at dawn (a drawing, not a photo): the front page's
+    lead picture, wide enough for four columns at 200 ppi."""
+    w, h = 2400, 1320
+    im = Image.new("RGB", (w, h))
+    d = ImageDraw.Draw(im)
+    for y in range(h):  # dawn: pale gold at the horizon, blue-grey above
+        t = min(1.0, y / 760)
+        d.line([(0, y), (w, y)], fill=(int(120 + 120 * t), int(140 + 80 * t), int(170 - 20 * t)))
+    d.ellipse([1640, 520, 1860, 740], fill=(255, 236, 190))                  # the sun, low
+    for base, shade, amp in ((700, (112, 124, 140), 90), (760, (84, 96, 110), 60)):   # far hills
+        points = [(0, h)] + [(x, base - amp * abs(((x * 7) % 900) / 450 - 1)) for x in range(0, w + 60, 60)] + [(w, h)]
+        d.polygon(points, fill=shade)
+    d.rectangle([0, 880, w, h], fill=(70, 92, 108))                          # the river
+    for y in range(900, h, 18):                                              # light on the water
+        d.line([(1500, y), (2000 - (y - 900) // 3, y)], fill=(190, 180, 150), width=3)
+    deck = 700
+    d.rectangle([0, deck, w, deck + 34], fill=(200, 200, 196))              # the viaduct's deck
+    d.rectangle([0, deck + 34, w, deck + 44], fill=(120, 120, 118))
+    for x in range(80, w, 260):                                              # piers into the water
+        d.polygon([(x, deck + 44), (x + 60, deck + 44), (x + 70, 940), (x - 10, 940)], fill=(150, 150, 146))
+    train_x, car = 360, 300
+    for k in range(5):                                                       # a white train, red stripe
+        x0 = train_x + k * (car + 12)
+        d.rounded_rectangle([x0, deck - 86, x0 + car, deck - 4], radius=22, fill=(244, 244, 240))
+        d.rectangle([x0, deck - 38, x0 + car, deck - 26], fill=(200, 30, 36))
+        for wx in range(x0 + 20, x0 + car - 30, 46):
+            d.rectangle([wx, deck - 72, wx + 30, deck - 50], fill=(60, 70, 86))
+    nose = train_x + 5 * (car + 12)
+    d.polygon([(nose, deck - 86), (nose + 160, deck - 8), (nose, deck - 4)], fill=(244, 244, 240))
+    d.line([(0, deck - 120), (w, deck - 120)], fill=(90, 90, 90), width=3)  # the overhead line
+    for x in range(140, w, 520):
+        d.rectangle([x, deck - 140, x + 10, deck], fill=(110, 110, 110))
+    im = im.filter(ImageFilter.GaussianBlur(1.1))
+    im.save(HERE / "railway.png", optimize=True)
+
+
 if __name__ == "__main__":
+    railway()
+    temperature_chart()
+    marathon()
     ev_chart()
     museum()
     jar()
