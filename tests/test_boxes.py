@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pikepdf
+import pytest
 
 from layout.build import build_edition
 
@@ -72,3 +73,23 @@ def test_a_reversed_headline_is_white_on_a_solid_bar_and_knocks_out_on_the_press
     assert press[white - 2].endswith(" gs") and press[white + 1] == "0 0 0 0 K"
     screen = _ops(result.out_dir / "mini.pdf")
     assert "1 1 1 rg" in screen
+
+
+@pytest.mark.parametrize("style, widths", [("文武线", [1.5, 0.4]), ("double", [0.5, 0.5]), ("true", [0.5])])
+def test_a_box_in_wenwu_or_double_rules_draws_them_inside_one_another(edition_copy, tmp_path, style, widths):
+    folder = edition_copy("mini")
+    _front(folder, f"frame: {style}\n")
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems]
+    (frame,) = [b for b in result.tree.pages[0].blocks if b.kind == "frame"]
+    assert [r.width for r in frame.rules[::4]] == widths               # four sides per border, outside in
+    tops = [r.y0 for r in frame.rules[::4]]
+    assert tops == sorted(tops) and len(set(tops)) == len(tops), "each border inside the one before"
+
+
+def test_an_unknown_frame_style_is_an_error_naming_the_field(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    _front(folder, "frame: 花边\n")
+    result = build_edition(folder, tmp_path / "out")
+    (err,) = result.problems.errors
+    assert err.field == "frame" and err.file.endswith("b.md") and err.line == 2 and "文武线" in err.message

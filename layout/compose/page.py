@@ -387,7 +387,7 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
         if pc.article.frame:
             pad = tpl.gutter / 3
             fb = Box(box.x - pad, box.y, box.w + 2 * pad, box.h)
-            blocks.append(Block("frame", fb, pc.article.id, rules=_rect_rules(fb)))
+            blocks.append(Block("frame", fb, pc.article.id, rules=frame_rules(fb, pc.article.frame)))
         jumped = 0
         if composed.rest:
             if pc.jump_to and not pc.continued_from:
@@ -568,9 +568,24 @@ def _rect_overlap(a: Rect, b: Rect) -> bool:
             and a.row < b.row + b.rows and b.row < a.row + a.rows)
 
 
-def _rect_rules(b: Box) -> tuple[Rule, ...]:
-    return (Rule(b.x, b.y, b.right, b.y, RULE_WIDTH), Rule(b.right, b.y, b.right, b.bottom, RULE_WIDTH),
-            Rule(b.x, b.bottom, b.right, b.bottom, RULE_WIDTH), Rule(b.x, b.y, b.x, b.bottom, RULE_WIDTH))
+def _rect_rules(b: Box, width: float = RULE_WIDTH) -> tuple[Rule, ...]:
+    return (Rule(b.x, b.y, b.right, b.y, width), Rule(b.right, b.y, b.right, b.bottom, width),
+            Rule(b.x, b.bottom, b.right, b.bottom, width), Rule(b.x, b.y, b.x, b.bottom, width))
+
+
+# the rules of a box's border, outside in: (inset from the box's edge, width) in points
+FRAME_RULES = {"single": ((0.0, RULE_WIDTH),),
+               "double": ((0.0, 0.5), (2.0, 0.5)),          # 双线: two hairlines
+               "wenwu": ((0.0, 1.5), (2.75, 0.4))}          # 文武线: a heavy rule and a hairline inside it
+
+
+def frame_rules(b: Box, style: str) -> tuple[Rule, ...]:
+    """The border of a boxed story (框) in `style`; each rule centred on its line, so a
+    rule `inset` in from the edge draws half its width either side of it."""
+    out: list[Rule] = []
+    for inset, width in FRAME_RULES[style]:
+        out.extend(_rect_rules(Box(b.x + inset, b.y + inset, b.w - 2 * inset, b.h - 2 * inset), width))
+    return tuple(out)
 
 
 def _column_rules(rects: list[Rect], tpl: PageTemplate, top: int) -> list[Block]:

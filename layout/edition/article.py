@@ -14,7 +14,19 @@ from pathlib import Path
 
 from ..problems import Problems
 from . import cleanup
-from .model import PUNCTUATION_STYLES, WRAP_SIDES, Article, Block, Image, Paragraph, PullQuote, Span, Subhead, Table
+from .model import (
+    FRAME_STYLES,
+    PUNCTUATION_STYLES,
+    WRAP_SIDES,
+    Article,
+    Block,
+    Image,
+    Paragraph,
+    PullQuote,
+    Span,
+    Subhead,
+    Table,
+)
 from .source import MAX_TEXT_BYTES, _Source, display_path, inside, read_limited, read_text
 from .yamlsrc import YamlError, load_located
 
@@ -138,7 +150,7 @@ def load_article(file: Path, root: Path, problems: Problems) -> Article | None:
         id=file.stem, source=file, headline=headline, kicker=clean("kicker"), subhead=clean("subhead"),
         byline=clean("byline"), dateline=clean("dateline"), short_headline=clean("short_headline"),
         vertical_headline=bool(src.get(front, "vertical_headline", (), bool, default=False)),
-        frame=bool(src.get(front, "frame", (), bool, default=False)), tint=_tint(src, front),
+        frame=_frame(src, front), tint=_tint(src, front),
         reverse=bool(src.get(front, "reverse", (), bool, default=False)),
         punctuation=punctuation, body=tuple(body), digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
     if any(counts.values()):
@@ -203,6 +215,18 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
             chunk = []
     flush()
     return blocks
+
+
+def _frame(src, front: dict) -> str:
+    """`frame: true` (a hairline box) or a style of FRAME_STYLES; "" for none."""
+    value = src.get(front, "frame", (), (bool, str), default=False)
+    if isinstance(value, bool):
+        return "single" if value else ""
+    if value.strip() not in FRAME_STYLES:
+        src.error(("frame",), f"unknown frame style '{value}': true, or one of {', '.join(FRAME_STYLES)}",
+                  "bad-value")
+        return ""
+    return FRAME_STYLES[value.strip()]
 
 
 def _tint(src, front: dict) -> tuple[float, ...]:

@@ -15,6 +15,9 @@ from pathlib import Path
 
 RANKS = ("lead", "major", "normal", "brief")
 PUNCTUATION_STYLES = ("quanjiao", "kaiming", "banjiao")
+# `frame:` in an article's front matter: true is a single hairline
+FRAME_STYLES = {"single": "single", "单线": "single", "double": "double", "双线": "double",
+                "wenwu": "wenwu", "文武线": "wenwu"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class Article:
     dateline: str = ""       # run-in at the start of the first paragraph (本报北京11月28日电)
     short_headline: str = "" # repeated over a jump's continuation; defaults to the headline
     vertical_headline: bool = False
-    frame: bool = False
+    frame: str = ""          # a box round the story (框): "single" hairline, "double" (双线), "wenwu" (文武线)
     tint: tuple[float, ...] = ()   # 底纹: the block's background as CMYK fractions (a K tint: (0, 0, 0, k))
     reverse: bool = False          # 反白: the headline in white on a solid bar across the block
     punctuation: str = "quanjiao"
