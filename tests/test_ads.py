@@ -117,7 +117,7 @@ def test_a_page_of_ads_alone_and_ads_that_do_not_fit(edition_copy, tmp_path):
     ("{file: ads/none.pdf, size: 通栏}", "ads[0].file", "ad not found"),
     ("{file: ../escape.pdf, size: 通栏}", "ads[0].file", "leaves the edition folder"),
     ("{file: ads/x.pdf, size: 报花}", "ads[0].size", "unknown ad size"),
-    ("{file: ads/x.pdf}", "ads[0]", "either size"),
+    ("{file: ads/x.pdf}", "ads[0]", "one of size"),
     ("{file: ads/x.txt, size: 通栏}", "ads[0].file", "PDF or a picture"),
 ])
 def test_a_wrong_booking_is_an_error_naming_its_field(edition_copy, tmp_path, ad, field, words):
@@ -186,3 +186,47 @@ def test_a_pdf_ad_prints_on_the_press_page_as_its_maker_drew_it(edition_copy, tm
     # (most, not all: glyph edges fall on other pixels at the page's sub-pixel offset; overprinted, none)
     assert (placed[white].sum(axis=1) < 60).mean() > 0.75, "the ad's white type knocks out on the press page"
     assert np.abs(placed.mean(axis=(0, 1)) - ad.mean(axis=(0, 1))).max() < 6
+
+
+def _place_all(folder: Path) -> None:
+    """Lay the mini edition's page 2 (five columns) out by hand: its one story in columns 1–3."""
+    yaml = folder / "edition.yaml"
+    slot = "      - source: articles/c.md\n"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace(
+        slot, slot + "        place: {column: 1, span: 3, row: 4, rows: 40}\n"), encoding="utf-8")
+
+
+def test_an_ad_in_grid_cells_stands_beside_the_stories_of_a_page_laid_out_by_hand(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    _place_all(folder)
+    _book(folder, "      - {file: ads/side.pdf, place: {column: 4, span: 2, row: 4, rows: 20}, advertiser: 滨河商场}\n")
+    ad_pdf(folder / "ads" / "side.pdf", (100, 100))
+    result = build_edition(folder, tmp_path / "out")
+    page = result.tree.pages[1]
+    (block,) = [b for b in page.blocks if b.kind == "ad"]
+    tpl = result.template
+    ad_pdf(folder / "ads" / "side.pdf", (block.box.w, block.box.h))   # the advertiser's file, now its size known
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems]
+    (block,) = _ads(result)
+    x, y, w, h = block["box"]
+    assert x == pytest.approx(tpl.column_x(4), abs=0.01) and w == pytest.approx(tpl.span_width(2), abs=0.01)
+    assert y == pytest.approx(tpl.row_top(4), abs=0.01) and h == pytest.approx(20 * tpl.line_pitch, abs=0.01)
+    story = next(a for a in result.tree.pages[1].articles if a.id == "c")
+    assert story.box.right < x, "the story keeps to its columns"
+    problems, _ = check_edition(folder)
+    assert not [p for p in problems.errors if p.kind == "ad-size"], "check holds it to its cells"
+
+
+def test_an_ad_in_grid_cells_needs_a_page_laid_out_by_hand_and_no_story_on_it(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    _book(folder, "      - {file: ads/side.pdf, place: {column: 4, span: 2, row: 4, rows: 20}}\n")
+    ad_pdf(folder / "ads" / "side.pdf", (200, 280))
+    errors = build_edition(folder, tmp_path / "auto").problems.errors
+    assert [e.kind for e in errors] == ["ad-size"] and "laid out by hand" in errors[0].message
+    assert errors[0].field == "pages[1].ads[0].place"
+    _place_all(folder)
+    yaml = folder / "edition.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("span: 3, row: 4", "span: 4, row: 4"), encoding="utf-8")
+    errors = build_edition(folder, tmp_path / "clash").problems.errors
+    assert [e.kind for e in errors] == ["overlap"] and "the ad side.pdf" in errors[0].message

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from ..codec import encode
-from ..edition.model import AD_SIZES, EAR_AD, Article, Edition, Image, Origin, Page, Placement, Slot
+from ..edition.model import AD_SIZES, EAR_AD, Ad, Article, Edition, Image, Origin, Page, Placement, Slot
 from ..fonts import FontRegistry, codepoint
 from ..problems import Problems
 from ..styles import PageTemplate
@@ -344,7 +344,7 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
         for ch in dict.fromkeys(missing):
             problems.error("missing-glyph", f"no font has {ch!r} ({codepoint(ch)}) in the imprint",
                            page=page.number)
-    if any(a.size != EAR_AD for a in page.ads):
+    if any(a.size != EAR_AD and a.place is None for a in page.ads):
         ad_blocks, ad_rows = _ads(page, tpl, top, bottom, edition.root, problems)
         blocks.extend(ad_blocks)
         bottom -= ad_rows
@@ -352,7 +352,10 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
     rects = _placements(page, pieces, tpl, setter, top, rows, problems) if rows > 0 else {}
     auto = all(pc.place is None for pc in pieces) and bool(pieces)
     entries: list[ArticleEntry] = []
-    taken: list[tuple[Rect, _Piece]] = []
+    taken: list[tuple[Rect, _Piece | Ad]] = []
+    for ad, rect, block in _grid_ads(page, tpl, top, bottom, auto, edition.root, problems):
+        blocks.append(block)
+        taken.append((rect, ad))
     for i, pc in enumerate(pieces):
         rect = rects.get(i)
         if rect is None:
@@ -360,8 +363,8 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
         where = dict(file=pc.origin.file, line=pc.origin.line, page=page.number, article=pc.article.id)
         clash = next((o for r, o in taken if _rect_overlap(r, rect)), None)
         if clash is not None:
-            problems.error("overlap", f"placement overlaps article {clash.article.id}",
-                           field=pc.origin.field + ".place", **where)
+            what = f"the ad {clash.file.name}" if isinstance(clash, Ad) else f"article {clash.article.id}"
+            problems.error("overlap", f"placement overlaps {what}", field=pc.origin.field + ".place", **where)
             continue
         taken.append((rect, pc))
         composed = compose_article(pc.article, pc.rank, rect, tpl, setter, pc.flow,
@@ -466,7 +469,7 @@ def _ads(page: Page, tpl: PageTemplate, top: int, bottom: int, root, problems: P
     module's share of the rows between `top` and `bottom` (整版 all of them) or its `rows`;
     a blank grid line parts them from the stories above. Returns the blocks and the rows taken."""
     available = bottom - top + 1
-    foot = [ad for ad in page.ads if ad.size != EAR_AD]
+    foot = [ad for ad in page.ads if ad.size != EAR_AD and ad.place is None]
     heights = [ad.rows or max(1, round(available * AD_SIZES[ad.size])) for ad in foot]
     gap = 1 if page.slots else 0
     if sum(heights) + gap > available:
@@ -481,6 +484,34 @@ def _ads(page: Page, tpl: PageTemplate, top: int, bottom: int, root, problems: P
                          image=str(rel), image_sha256=ad.sha256, label=ad.advertiser))
         row += rows
     return out, sum(heights) + gap
+
+
+def _grid_ads(page: Page, tpl: PageTemplate, top: int, bottom: int, auto: bool, root,
+              problems: Problems) -> list[tuple[Ad, Rect, Block]]:
+    """The ads booked in grid cells (`place`), each with its rectangle and block. Only a page
+    laid out by hand takes them: automatic layout fills strips of whole columns to the foot."""
+    out = []
+    for ad in page.ads:
+        if ad.place is None:
+            continue
+        p = ad.place
+        where = dict(file=page.origin.file, line=ad.line, field=ad.field + ".place", page=page.number)
+        if auto:
+            problems.error("ad-size", "an ad in grid cells needs a page laid out by hand: give every article "
+                           "a place (or book the ad by size at the foot)", **where)
+            continue
+        if p.column + p.span - 1 > tpl.columns or p.row < top or p.row + p.rows - 1 > bottom:
+            problems.error("placement", f"the ad runs off the page's type area (columns 1–{tpl.columns}, "
+                           f"rows {top}–{bottom})", **where)
+            continue
+        if any(_rect_overlap(Rect(p.column, p.span, p.row, p.rows), r) for _, r, _ in out):
+            problems.error("overlap", "the ad overlaps another ad", **where)
+            continue
+        rect = Rect(p.column, p.span, p.row, p.rows)
+        rel = ad.file.relative_to(root) if root else ad.file
+        box = Box(tpl.column_x(p.column), tpl.row_top(p.row), tpl.span_width(p.span), p.rows * tpl.line_pitch)
+        out.append((ad, rect, Block("ad", box, image=str(rel), image_sha256=ad.sha256, label=ad.advertiser)))
+    return out
 
 
 def _placements(page: Page, pieces: list[_Piece], tpl: PageTemplate, setter: Setter, top: int, rows: int,

@@ -27,7 +27,7 @@ EDITION_FILE = "edition.yaml"
 PAPER_KEYS = {"name", "publisher", "serial", "postal_code", "price", "address", "printer"}
 EDITION_KEYS = {"paper", "date", "issue", "template", "pages", "accent"}
 PAGE_KEYS = {"number", "section", "editor", "articles", "accent", "ads"}
-AD_KEYS = {"file", "size", "rows", "advertiser"}
+AD_KEYS = {"file", "size", "rows", "advertiser", "place"}
 AD_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 SPOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}")
 SLOT_KEYS = {"source", "rank", "place", "continue_on", "continue_place"}
@@ -159,8 +159,12 @@ def _ads(src: _Source, pdata: dict, path: tuple, root: Path) -> tuple[Ad, ...]:
             src.error(apath + ("file",), f"an ad is a PDF or a picture ({', '.join(sorted(AD_SUFFIXES))}), "
                       f"not {file.suffix or 'a file without a suffix'}", "ad-file")
             continue
-        if bool(size) == bool(rows):
-            src.error(apath, f"give an ad either size (one of {', '.join(AD_SIZES)}) or rows", "ad-size")
+        place = _placement(src, adata, "place", apath)
+        if bool(size) + bool(rows) + ("place" in adata) != 1:
+            src.error(apath, f"give an ad one of size (one of {', '.join(AD_SIZES)}), rows, or place "
+                      "(grid cells)", "ad-size")
+            continue
+        if "place" in adata and place is None:
             continue
         if size and size not in AD_SIZES and size != EAR_AD:
             src.error(apath + ("size",), f"unknown ad size '{size}': one of {', '.join([*AD_SIZES, EAR_AD])}",
@@ -177,7 +181,7 @@ def _ads(src: _Source, pdata: dict, path: tuple, root: Path) -> tuple[Ad, ...]:
         except OSError as exc:
             src.error(apath + ("file",), f"ad {name} cannot be read: {exc}", "ad-file")
             continue
-        out.append(Ad(file, size, rows, advertiser, digest, src.line(apath), field_name(apath)))
+        out.append(Ad(file, size, rows, advertiser, digest, src.line(apath), field_name(apath), place))
     return tuple(out)
 
 

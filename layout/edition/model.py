@@ -154,7 +154,8 @@ EAR_AD = "报眼"   # the right ear of page 1's masthead, in place of 今日导�
 @dataclass(frozen=True)
 class Ad:
     """A booked ad: a finished PDF (placed as it is, colours kept) or a picture, across the
-    type area at the page's foot, `size` a module of AD_SIZES or `rows` grid lines."""
+    type area at the page's foot, `size` a module of AD_SIZES or `rows` grid lines — or in
+    grid cells of a page laid out by hand (`place`)."""
     file: Path                # absolute path inside the edition folder
     size: str = ""            # a key of AD_SIZES, or "" when rows are given
     rows: int = 0
@@ -162,6 +163,7 @@ class Ad:
     sha256: str = ""
     line: int = 0             # in edition.yaml
     field: str = ""
+    place: Placement | None = None   # grid cells (a side module, 竖半版 …) instead of the foot
 
 
 @dataclass(frozen=True)
