@@ -127,3 +127,15 @@ def test_an_inset_deeper_than_its_block_is_an_error_not_a_silent_drop(edition_co
     result = build_edition(folder, tmp_path / "out")
     errors = [p for p in result.problems.errors if p.kind == "inset-too-big"]
     assert errors and errors[0].article == "c" and "give the article more rows" in errors[0].message
+
+
+def test_a_pull_quote_in_a_one_column_block_is_left_out_with_a_warning(edition_copy, tmp_path):
+    folder = _edition(edition_copy, f"> {QUOTE}", paragraphs=4)
+    ed = folder / "edition.yaml"
+    slot = "      - source: articles/c.md"
+    ed.write_text(ed.read_text(encoding="utf-8").replace(
+        slot, slot + "\n        place: {column: 1, span: 1, row: 4, rows: 60}"), encoding="utf-8")
+    result = build_edition(folder, tmp_path / "out")
+    assert not [b for b in _story(result) if b["kind"] == "quote"]
+    (warning,) = [p for p in result.problems.warnings if p.kind == "pull-quote"]
+    assert warning.article == "c" and "one-column" in warning.message

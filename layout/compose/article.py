@@ -487,6 +487,10 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
         blocks.extend(_picture_blocks(pic, x0, iw, row, article.id, tpl, edition_root, missing, notes))
         row += pic.rows
     # the insets, the text wrapping round them
+    quotes = sum(isinstance(b, PullQuote) for b in article.body) if not continued_from else 0
+    if quotes > sum(1 for i in shape.insets if i.quote):
+        notes.append(("warning", "pull-quote", "a pull quote needs a block of two columns or more, one beside "
+                      "it for the text: left out in this one-column block"))
     if shape.insets and not fit.tops:
         notes.append(("error", "inset-too-big", f"a picture or pull quote to wrap the text round needs "
                       f"{max(i.rows for i in shape.insets)} rows below {TEXT_ABOVE_INSET} lines of text "
