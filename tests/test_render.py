@@ -210,13 +210,19 @@ def test_a_cmyk_jpeg_is_drawn_in_both_products(edition_copy, tmp_path):
 GS_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 
 
-@pytest.mark.skipif(not GS_CMYK.is_file(), reason="no CMYK ICC profile on this machine (Debian ghostscript)")
-def test_a_named_cmyk_profile_makes_pdfx4_print_pages(edition_copy, tmp_path):
+def _with_press_profile(edition_copy, template_extra: str = ""):
+    """The mini edition with Ghostscript's CMYK profile named as its output profile."""
     folder = edition_copy("mini")
     shutil.copy(GS_CMYK, folder / "press.icc")
     ed = folder / "edition.yaml"
     ed.write_text(ed.read_text(encoding="utf-8").replace(
-        "template: tabloid", "template: {name: tabloid, icc_profile: press.icc}"), encoding="utf-8")
+        "template: tabloid", f"template: {{name: tabloid, icc_profile: press.icc{template_extra}}}"), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.skipif(not GS_CMYK.is_file(), reason="no CMYK ICC profile on this machine (Debian ghostscript)")
+def test_a_named_cmyk_profile_makes_pdfx4_print_pages(edition_copy, tmp_path):
+    folder = _with_press_profile(edition_copy)
     result = build_edition(folder, tmp_path / "out")
     assert result.ok, [str(p) for p in result.problems.errors]
     reader = PdfReader(result.out_dir / "print" / "01.pdf")
@@ -229,11 +235,7 @@ def test_a_named_cmyk_profile_makes_pdfx4_print_pages(edition_copy, tmp_path):
 @pytest.mark.skipif(not GS_CMYK.is_file(), reason="no CMYK ICC profile on this machine (Debian ghostscript)")
 def test_with_a_named_profile_rgb_photos_are_separated_through_it_within_the_ink_limit(edition_copy, tmp_path):
     from PIL import Image
-    folder = edition_copy("mini")
-    shutil.copy(GS_CMYK, folder / "press.icc")
-    ed = folder / "edition.yaml"
-    ed.write_text(ed.read_text(encoding="utf-8").replace(
-        "template: tabloid", "template: {name: tabloid, icc_profile: press.icc, ink_limit: 220}"), encoding="utf-8")
+    folder = _with_press_profile(edition_copy, ", ink_limit: 220")
     (folder / "images").mkdir(exist_ok=True)
     photo = Image.new("RGB", (1600, 1000), (128, 128, 128))      # mid grey above …
     photo.paste((0, 0, 0), (0, 500, 1600, 1000))                 # … solid black below
