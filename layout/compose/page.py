@@ -85,6 +85,12 @@ class _Flows:
             self._flows[article_id] = flow
         return flow
 
+    def done(self, page: Page) -> None:
+        """The page's articles are placed (what did not fit travels on with its jump): their
+        bodies are not needed again, and are not held to the end of a long edition."""
+        for s in page.slots:
+            self._flows.pop(s.article.id, None)
+
 
 @dataclass
 class _Job:
@@ -143,6 +149,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
             pieces = [_Piece(s.article, s.rank, flows[s.article.id].lines, s.origin, s.place, s.continue_on)
                       for s in page.slots] + arriving
             tree = _compose_page(edition, page, pieces, tpl, setter, pending, page_problems, job.allow_overset)
+            flows.done(page)
             line = page_line(tree)
             blocks = None
             if key is not None:
@@ -153,7 +160,13 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                 cache.put_bytes("blocks", key, blocks)
                 cache.put_object("pages", key, (replace(tree, blocks=()), kept_blocks(tree), line, page_problems,
                                                 outgoing))
-            out.append(_Composed(tree, line, page_problems, blocks, job.draw(tree) if job.draw else None))
+            drawing = job.draw(tree) if job.draw else None
+            if drawing is not None and blocks is not None:
+                # drawn and stored: what the build still needs of the page is its drawing, its
+                # layout.json line and its jumps and ads; the blocks are held as their compact
+                # encoding (decoded if read), not as a page's worth of objects until the end
+                tree = replace(tree, blocks=StoredBlocks(blocks, kept_blocks(tree)))
+            out.append(_Composed(tree, line, page_problems, blocks, drawing))
         if progress:
             progress(page.number)
     return out, flows.seconds
