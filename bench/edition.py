@@ -105,9 +105,12 @@ def main() -> None:
                     work = tmp / f"typst-{size}"
                     work.mkdir(exist_ok=True)
                     typst_build(edition, work)  # warm-up
-                    t = statistics.median(typst_build(edition, work)[0] for _ in range(args.runs))
-                    print(f"    typst {t:.2f} s (clean compile in a fresh process, same text, fonts and page) → "
-                          f"banmian / typst = {med['wall'] / t:.2f}", flush=True)
+                    runs = [typst_build(edition, work) for _ in range(args.runs)]
+                    t = statistics.median(r[0] for r in runs)
+                    rss = statistics.median(r[2] for r in runs)
+                    print(f"    typst {t:.2f} s, peak RSS {rss:.0f} MB (clean compile in a fresh process, same text, "
+                          f"fonts and page) → banmian / typst = {med['wall'] / t:.2f} wall, "
+                          f"{med['rss_mb'] / rss:.2f} RSS", flush=True)
 
 
 if __name__ == "__main__":

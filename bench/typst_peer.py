@@ -10,6 +10,7 @@ less work than banmian: read the ratio with that in mind.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -49,15 +50,18 @@ def typst_source(edition: Path) -> str:
     return "\n".join(out)
 
 
-def typst_build(edition: Path, workdir: Path) -> tuple[float, bytes]:
-    """(seconds, PDF) for one clean compile of the edition's text with Typst, in a fresh
-    process like a banmian build: within one process Typst memoises its work, and a
-    second compile of the same source costs almost nothing."""
+def typst_build(edition: Path, workdir: Path) -> tuple[float, bytes, float]:
+    """(seconds, PDF, peak RSS in MB) for one clean compile of the edition's text with Typst,
+    in a fresh process like a banmian build: within one process Typst memoises its work,
+    and a second compile of the same source costs almost nothing."""
     src = workdir / "edition.typ"
     out = workdir / "edition.pdf"
     src.write_text(typst_source(edition), encoding="utf-8")
     code = ("import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2], font_paths=[sys.argv[3]], "
             "ignore_system_fonts=True)")
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(src), str(out), str(FONTS)], check=True)
-    return time.perf_counter() - t0, out.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-c", code, str(src), str(out), str(FONTS)])
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("typst failed")
+    return time.perf_counter() - t0, out.read_bytes(), usage.ru_maxrss / 1024

@@ -226,18 +226,30 @@ def test_a_new_headline_on_page_two_composes_page_one_again_for_its_masthead(edi
                                                      "print/02.pdf"])
 
 
-def test_moving_an_article_on_one_page_composes_that_page_and_page_one_again(edition_copy, tmp_path):
+def test_changing_an_article_on_one_page_composes_that_page_and_page_one_only_if_its_ear_changes(
+        edition_copy, tmp_path):
     folder = edition_copy(SAMPLE)
     build_edition(folder, tmp_path / "inc")
     yaml_file = folder / "edition.yaml"
     text = yaml_file.read_text(encoding="utf-8")
-    opera = "      - source: articles/opera.md\n        rank: major\n"   # page 4
+    opera = "      - source: articles/opera.md\n        rank: major\n"   # page 4, its second story
     assert opera in text
     yaml_file.write_text(text.replace(opera, opera.replace("major", "normal")), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
-    assert edited.cache["kinds"]["pages"] == {"hits": 4, "misses": 2}   # pages 1 (masthead) and 4
+    assert edited.cache["kinds"]["pages"] == {"hits": 5, "misses": 1}   # page 4: 今日导读 prints no ranks
     same_as_a_clean_build(folder, edited, tmp_path, ["qinghe-ribao.pdf", "layout.json", "print/04.pdf",
                                                      "report.json"])
+    # the second story of page 4 becomes its third: page 1's 今日导读 lists another headline
+    museum = "      - source: articles/museum.md\n        rank: lead\n"
+    craft = "      - source: articles/craft.md\n"
+    text = yaml_file.read_text(encoding="utf-8")
+    moved = opera.replace("major", "normal")
+    yaml_file.write_text(text.replace(museum + moved + craft, museum + craft + moved), encoding="utf-8")
+    edited = build_edition(folder, tmp_path / "inc")
+    assert edited.cache["kinds"]["pages"] == {"hits": 4, "misses": 2}   # pages 1 (its ear) and 4
+    assert "04版 木版年画里的" in edited.page_lines[1] and "清河梆子" not in edited.page_lines[1]
+    same_as_a_clean_build(folder, edited, tmp_path, ["qinghe-ribao.pdf", "layout.json", "print/01.pdf",
+                                                     "print/04.pdf"])
 
 
 def test_a_jump_continuation_is_rebuilt_when_the_article_that_jumps_changes(edition_copy, tmp_path):

@@ -8,10 +8,11 @@ Folio: 版次 (第02版) and 版名 at the outer edge, the paper's name, date an
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from lunardate import LunarDate
 
-from ..edition.model import Ad, Edition, Page
+from ..edition.model import EAR_AD, Ad, Edition, Page, Paper
 from ..styles import PageTemplate
 from ..tree import Block, Box, Rule, TextLine
 from .display import SetLine, Setter
@@ -56,21 +57,46 @@ def _block(kind: str, items: list[tuple[SetLine, float, float]], rules: list[Rul
     return Block(kind, box, "", tuple(_line(sl, x, y) for sl, x, y in items), tuple(rules))
 
 
-def masthead(edition: Edition, tpl: PageTemplate, setter: Setter, accent: bool = True,
-             ear_ad: Ad | None = None) -> tuple[list[Block], list[str]]:
+@dataclass(frozen=True)
+class MastheadCopy:
+    """What page 1's head prints, taken from the edition by `masthead_copy`: the masthead
+    is drawn from this alone, and page 1's cache key holds it — so the key names exactly
+    what the masthead reads, no more (a kicker on page 3 does not compose page 1 again)
+    and no less (nothing it prints can go stale)."""
+    paper: Paper
+    date: dt.date
+    issue: int
+    pages: int                              # 今日N版
+    accent: bool                            # the nameplate in the edition's second colour (套红)
+    ear: tuple[tuple[int, str], ...] = ()   # 今日导读: (page, headline) of the first two stories of later pages
+    ear_ad: Ad | None = None                # a booked 报眼 ad in the right ear instead
+    ear_ad_file: str = ""                   # its path in the edition folder
+
+
+def masthead_copy(edition: Edition, page: Page) -> MastheadCopy:
+    ear = tuple((p.number, s.article.headline.replace("|", "")) for p in edition.pages[1:] for s in p.slots[:2])
+    ad = next((a for a in page.ads if a.size == EAR_AD), None)
+    rel = "" if ad is None else str(ad.file.relative_to(edition.root) if edition.root else ad.file)
+    return MastheadCopy(edition.paper, edition.date, edition.issue, len(edition.pages),
+                        bool(page.accent and edition.accent), ear, ad, rel)
+
+
+def masthead(copy: MastheadCopy, tpl: PageTemplate, setter: Setter,
+             with_ear_ad: bool = True) -> tuple[list[Block], list[str]]:
     """Page 1's head: the nameplate (报头, the paper's name: in the edition's accent colour, 套红,
     unless the page is black only), the ears either side of it (the right one 今日导读, or a
     booked 报眼 ad), the date and issue line, and the double rule below; as blocks: the
-    nameplate, the rest, and the ad."""
+    nameplate, the rest, and the ad. Without `with_ear_ad`, 今日导读 stands in the ad's place."""
+    ear_ad = copy.ear_ad if with_ear_ad else None
     left, width = tpl.left, tpl.type_width
     top = tpl.top
     height = tpl.masthead_lines * tpl.line_pitch
     items: list[tuple[SetLine, float, float]] = []
     name_size = min(96.0, height * 0.55)
-    name = setter.line(edition.paper.name, "song-bold", name_size)
+    name = setter.line(copy.paper.name, "song-bold", name_size)
     name_item = (name, left + (width - name.width) / 2, top + ASCENT * name_size + 0.08 * height)
     nameplate = Block("nameplate", Box(name_item[1], top + 0.08 * height, name.width, name_size), "",
-                      (_line(*name_item),), colour="accent" if accent and edition.accent else "K")
+                      (_line(*name_item),), colour="accent" if copy.accent else "K")
     rules: list[Rule] = []
     ear_w = min(tpl.span_width(2), (width - name.width) / 2 - tpl.gutter * 2)
     ad_block = None
@@ -79,29 +105,27 @@ def masthead(edition: Edition, tpl: PageTemplate, setter: Setter, accent: bool =
         centre = top + 0.08 * height + (ASCENT - 0.45) * name_size
         max_h = height - 3.2 * tpl.line_pitch
         if ear_ad is not None:
-            rel = ear_ad.file.relative_to(edition.root) if edition.root else ear_ad.file
             # the 报眼 module: the ear's width, from the type area's top down to the date line's air
-            ad_block = Block("ad", Box(left + width - ear_w, top, ear_w, max_h), image=str(rel),
+            ad_block = Block("ad", Box(left + width - ear_w, top, ear_w, max_h), image=copy.ear_ad_file,
                              image_sha256=ear_ad.sha256, label=ear_ad.advertiser)
         else:
-            items += _ear_index(edition, setter, left + width - ear_w, ear_w, centre, max_h, rules)
-        items += _ear_date(edition, setter, left, ear_w, centre, rules)
+            items += _ear_index(copy, setter, left + width - ear_w, ear_w, centre, max_h, rules)
+        items += _ear_date(copy.date, setter, left, ear_w, centre, rules)
     info_y = top + height - 1.2 * tpl.line_pitch
     small = 10.5
-    d = edition.date
+    d = copy.date
     left_text = f"{chinese_date(d)}  {lunar_date(d)}"
-    total_pages = len(edition.pages)
-    right_bits = [f"第{edition.issue}期", f"今日{total_pages}版"]
-    if edition.paper.serial:
-        right_bits.append(f"国内统一连续出版物号 {edition.paper.serial}")
-    if edition.paper.postal_code:
-        right_bits.append(f"邮发代号 {edition.paper.postal_code}")
+    right_bits = [f"第{copy.issue}期", f"今日{copy.pages}版"]
+    if copy.paper.serial:
+        right_bits.append(f"国内统一连续出版物号 {copy.paper.serial}")
+    if copy.paper.postal_code:
+        right_bits.append(f"邮发代号 {copy.paper.postal_code}")
     lt = setter.line(left_text, "hei", small)
     rt = setter.line("  ".join(right_bits), "hei", small)
     items.append((lt, left, info_y))
     items.append((rt, left + width - rt.width, info_y))
-    if edition.paper.publisher:
-        pub = setter.line(f"{edition.paper.publisher}出版", "kai", small)
+    if copy.paper.publisher:
+        pub = setter.line(f"{copy.paper.publisher}出版", "kai", small)
         items.append((pub, left + (width - pub.width) / 2, info_y - 1.6 * small))
     y_rule = top + height - 0.45 * tpl.line_pitch
     rules += [Rule(left, y_rule, left + width, y_rule, 2.0),
@@ -138,24 +162,21 @@ def _ear(lines: list[tuple[SetLine, float]], x: float, w: float, centre: float, 
     return items
 
 
-def _ear_index(edition: Edition, setter: Setter, x: float, w: float, centre: float, max_h: float,
+def _ear_index(copy: MastheadCopy, setter: Setter, x: float, w: float, centre: float, max_h: float,
                rules: list[Rule]) -> list[tuple[SetLine, float, float]]:
     """The right ear (报眼): 今日导读, the first stories of the other pages."""
     lines = [(setter.line("今日导读", "hei", 14.0), 20.0)]
-    for page in edition.pages[1:]:
-        for slot in page.slots[:2]:
-            headline = slot.article.headline.replace("|", "")
-            for ln in setter.wrapped(f"{page.number:02d}版 {headline}", "kai", 11.0, w - 16):
-                if sum(lead for _, lead in lines) + 16 > max_h - 16:
-                    return _ear(lines, x, w, centre, 8, rules, False)
-                lines.append((ln, 16.0))
+    for number, headline in copy.ear:
+        for ln in setter.wrapped(f"{number:02d}版 {headline}", "kai", 11.0, w - 16):
+            if sum(lead for _, lead in lines) + 16 > max_h - 16:
+                return _ear(lines, x, w, centre, 8, rules, False)
+            lines.append((ln, 16.0))
     return _ear(lines, x, w, centre, 8, rules, False)
 
 
-def _ear_date(edition: Edition, setter: Setter, x: float, w: float, centre: float,
+def _ear_date(d: dt.date, setter: Setter, x: float, w: float, centre: float,
               rules: list[Rule]) -> list[tuple[SetLine, float, float]]:
     """The left ear: the date large, weekday and 农历 below it."""
-    d = edition.date
     pad = 8
     lines = [(fit_line(setter, f"{d.month}月{d.day}日", "song-bold", 34.0, w - 2 * pad), 36.0),
              (fit_line(setter, f"{d.year}年 星期{WEEKDAYS[d.weekday()]}", "kai", 13.0, w - 2 * pad), 22.0),

@@ -36,7 +36,7 @@ from ..tree import (
 from .article import Rect, compose_article, rows_needed
 from .body import BodyFlow, FlowLine, body_flow
 from .display import Setter
-from .furniture import EarError, fit_line, folio, masthead, page_label
+from .furniture import EarError, fit_line, folio, masthead, masthead_copy, page_label
 from .place import Item, auto_place
 
 RULE_WIDTH = 0.5
@@ -309,11 +309,9 @@ def _page_key(base: str, edition: Edition, page: Page, arriving: list[_Piece], a
     for article in {s.article.id: s.article for s in page.slots}.values():
         parts += [b.sha256 for b in article.body if isinstance(b, Image)]
     if page.number == 1:
-        # the masthead's ear (今日导读) names other pages' stories: page 1 depends on every
-        # page's slots and every article's front matter — not on their bodies
-        parts += [_slots_key(p) for p in edition.pages]
-        parts += [repr((a.id, a.kicker, a.headline, a.subhead, a.byline, a.dateline, a.short_headline))
-                  for a in edition.articles]
+        # the masthead prints other pages' headlines (今日导读): page 1 depends on what it
+        # prints, taken from the edition by the one function the masthead is drawn from
+        parts.append(repr(masthead_copy(edition, page)))
     return key_of(*parts)
 
 
@@ -334,13 +332,14 @@ def _compose_page(edition: Edition, page: Page, pieces: list[_Piece], tpl: PageT
                   pending: _Pending, problems: Problems, allow_overset: bool) -> PageTree:
     blocks: list[Block] = []
     if page.number == 1:
-        ear = next((a for a in page.ads if a.size == EAR_AD), None)
+        copy = masthead_copy(edition, page)
         try:
-            furniture, missing = masthead(edition, tpl, setter, page.accent, ear)
+            furniture, missing = masthead(copy, tpl, setter)
         except EarError as exc:
+            ear = copy.ear_ad
             problems.error("ad-size", str(exc), file=page.origin.file, line=ear.line, field=ear.field,
                            page=page.number)
-            furniture, missing = masthead(edition, tpl, setter, page.accent)
+            furniture, missing = masthead(copy, tpl, setter, with_ear_ad=False)
     else:
         furniture, missing = folio(edition, page, tpl, setter)
     for ch in dict.fromkeys(missing):
