@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import fonts_identity, key_of
-from .compose.page import compose_edition
 from .edition.article import CachedArticles
 from .edition.load import load_edition
 from .edition.model import Edition
 from .edition.source import display_path, read_limited
+from .engine import compose_edition
 from .fonts import FontError, FontRegistry
 from .output import commit, lock, recover, write_atomic  # noqa: F401  (write_atomic: used by the CLI and QA)
 from .parallel import split

@@ -155,7 +155,7 @@ def test_parallel_jobs_give_byte_identical_output(edition_copy, tmp_path):
 
 
 def test_two_jobs_cut_the_pages_only_where_no_jump_crosses_and_change_nothing(edition_copy, tmp_path):
-    from layout.compose.page import _ranges
+    from layout.engine import _ranges
     folder = edition_copy(SAMPLE)
     one = build_edition(folder, tmp_path / "j1", jobs=1)
     cut = _ranges(one.edition, 2)
