@@ -9,8 +9,9 @@ everything it depends on (and banmian's version):
 - pages: a composed page (its layout tree, layout.json line, problems and
   the jumps it sends on): the edition's fields and list of pages, the
   page's own slots in edition.yaml, the template, the fonts, its articles
-  (their files' bytes) and pictures, the jumps arriving, and for page 1 (the
-  masthead's 今日导读) every page's slots and every article's front matter;
+  (their files' bytes) and pictures, the jumps arriving, and for page 1 what
+  its masthead prints (`furniture.MastheadCopy`, 今日导读 included) — the keys
+  are made in `engine.py`;
 - blocks: that page's blocks, under the same key, kept apart so that they
   are checked when the page is reused but decoded only if something reads
   them;
