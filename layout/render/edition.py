@@ -36,9 +36,10 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
     """The reader edition; `ops` (page number -> PageOps) and `streams` (page number ->
     compressed content stream) are reused where given and filled in."""
     opts = replace(opts, mode="reader")
+    indices = {page.number: i for i, page in enumerate(tree.pages)}   # not pages.index: quadratic
 
     def on_page(c, page: PageTree) -> None:
-        index = tree.pages.index(page)
+        index = indices[page.number]
         off, _, media_h = page_geometry(page)
         key = f"p-{page.number}"
         c.bookmarkPage(key)

@@ -62,7 +62,8 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str
     open_paragraph: dict[str, pikepdf.Object] = {}   # article -> its P still running (across columns, pages)
     open_table: dict[str, tuple] = {}                # article -> (its Table, the row being filled or None,
                                                      #            whether it has body rows yet)
-    nums = Array()
+    nums: list = []   # the ParentTree's number tree, made an Array once at the end: pikepdf's
+                      # Array.extend copies the array, which made tagging quadratic in the pages
     next_key = len(tree.pages)
     for index, (page, pdf_page) in enumerate(zip(tree.pages, pdf.pages)):
         page_ref = pdf_page.obj
@@ -124,7 +125,7 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str
             next_key += 1
         if annots:
             pdf_page.Tabs = Name.S   # tab through links in structure order
-    root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+    root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))
     root.ParentTreeNextKey = next_key
     pdf.Root.StructTreeRoot = root
     pdf.Root.MarkInfo = Dictionary(Marked=True)
