@@ -47,7 +47,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage
     icc: bytes | None = None                                 # the CMYK output profile for PDF/X-4
     cache: dict = field(default_factory=dict)                # hits and misses of the incremental cache
-    page_lines: dict[int, str] = field(default_factory=dict)  # page number -> its layout.json line
+    page_lines: dict[int, bytes] = field(default_factory=dict)  # page number -> its layout.json line (UTF-8)
     page_ops: dict = field(default_factory=dict)              # page number -> PageOps made while composing
     jobs: int = 1                                            # processes the build used
 
@@ -56,15 +56,22 @@ class BuildResult:
         return self.tree is not None and not self.problems.has_errors()
 
 
-def layout_json(tree: EditionTree, lines: dict[int, str] | None = None) -> bytes:
+def layout_json(tree: EditionTree, lines: dict[int, bytes] | None = None) -> bytes:
     """Compact JSON, one page per line: the C encoder (no indent) is ~20× faster than
     a pretty-printed dump of a 64-page manifest, and a page per line still diffs well.
     `lines` are pages already encoded (`tree.page_line`), by page number."""
     data = tree.to_json(pages=False)
     head = json.dumps(data, ensure_ascii=False, separators=(",", ":"))[:-1]
     lines = lines or {}
-    body = ",\n".join(lines.get(p.number) or page_line(p) for p in tree.pages)
-    return f'{head},"pages":[\n{body}\n]}}\n'.encode()
+    # one copy of the whole: each line encoded, then joined once (joining the text first and
+    # encoding after held three copies of a manifest of ~150 KB a page — 200 MB at 512 pages)
+    parts = [f'{head},"pages":[\n'.encode()]
+    for i, p in enumerate(tree.pages):
+        if i:
+            parts.append(b",\n")
+        parts.append(lines.get(p.number) or page_line(p).encode())
+    parts.append(b"\n]}\n")
+    return b"".join(parts)
 
 
 def report_json(result: BuildResult) -> bytes:
@@ -219,7 +226,7 @@ class KeptFonts:
         self.cache.put_object("fonts", self._key(face, chars), embedded)
 
 
-def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: dict[int, str], pool,
+def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: dict[int, bytes], pool,
           cache) -> tuple[bytes, dict[int, bytes]]:
     """The reader edition and every print page, reusing what the cache holds.
 
@@ -235,7 +242,7 @@ def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: di
     if opts.icc:   # the profile by its hash: it may be megabytes, hashed once per page below
         options["icc"] = hashlib.sha256(opts.icc).hexdigest()
     options = json.dumps(options, sort_keys=True, default=str)
-    digests = {n: hashlib.sha256(line.encode()).hexdigest() for n, line in lines.items()}   # each line once
+    digests = {n: hashlib.sha256(line).hexdigest() for n, line in lines.items()}   # each line once
     page_keys = {n: hashlib.sha256(f"print\0{d}\0{options}".encode()).hexdigest() for n, d in digests.items()}
     ops_keys = {n: key_of("ops", d, fonts) for n, d in digests.items()}
     ops, streams = {}, {}
@@ -301,7 +308,7 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, 
             write_atomic(out_dir / "report.json", report_json(result))
         return result
     t0 = time.perf_counter()
-    lines = result.page_lines or {p.number: page_line(p) for p in tree.pages}
+    lines = result.page_lines or {p.number: page_line(p).encode() for p in tree.pages}
     manifest = layout_json(tree, lines)
     content_hash = hashlib.sha256(manifest).hexdigest()
     title = f"{edition.paper.name} {edition.date.year}年{edition.date.month}月{edition.date.day}日"

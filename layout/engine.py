@@ -82,7 +82,8 @@ def _article_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, c
 @dataclass
 class _Composed:
     tree: PageTree
-    line: str                     # its layout.json line
+    line: bytes                   # its layout.json line, UTF-8: half the memory of the text held to
+                                  # the end of the build (a str with any hanzi takes 2 bytes a character)
     problems: Problems
     blocks: bytes | None = None   # its blocks encoded (codec), when a cache entry was made of them
     drawing: object = None        # job.draw(tree) for a page composed now
@@ -107,7 +108,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
             tree = replace(head, blocks=StoredBlocks(blocks, jumps))
             for target, piece in outgoing:
                 pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
-            out.append(_Composed(tree, line, page_problems, blocks))
+            out.append(_Composed(tree, line.encode(), page_problems, blocks))
         else:
             before = {n: len(v) for n, v in pending.pieces.items()}
             page_problems = _flow_problems(page, flows)
@@ -131,7 +132,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                 # layout.json line and its jumps and ads; the blocks are held as their compact
                 # encoding (decoded if read), not as a page's worth of objects until the end
                 tree = replace(tree, blocks=StoredBlocks(blocks, kept_blocks(tree)))
-            out.append(_Composed(tree, line, page_problems, blocks, drawing))
+            out.append(_Composed(tree, line.encode(), page_problems, blocks, drawing))
         if progress:
             progress(page.number)
     return out, flows.seconds
@@ -177,7 +178,7 @@ def _ranges(edition: Edition, parts: int) -> list[tuple[int, int]]:
 class ComposedEdition:
     tree: EditionTree
     problems: Problems
-    lines: dict[int, str]       # page number -> the page's layout.json line (compact JSON)
+    lines: dict[int, bytes]     # page number -> the page's layout.json line (compact JSON, UTF-8)
     typeset_seconds: float = 0.0   # of the whole, the time this process spent setting article bodies
     drawings: dict = field(default_factory=dict)   # page number -> draw(page), for pages composed now
 

@@ -221,7 +221,7 @@ def test_a_new_headline_on_page_two_composes_page_one_again_for_its_masthead(edi
     art.write_text(art.read_text(encoding="utf-8").replace("田间地头用上", "田间地头用起"), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
     assert edited.cache["kinds"]["pages"] == {"hits": 4, "misses": 2}   # pages 1 (masthead) and 2
-    assert "田间地头用起" in edited.page_lines[1]          # the ear on page 1
+    assert "田间地头用起" in edited.page_lines[1].decode()          # the ear on page 1
     same_as_a_clean_build(folder, edited, tmp_path, ["qinghe-ribao.pdf", "layout.json", "print/01.pdf",
                                                      "print/02.pdf"])
 
@@ -247,7 +247,8 @@ def test_changing_an_article_on_one_page_composes_that_page_and_page_one_only_if
     yaml_file.write_text(text.replace(museum + moved + craft, museum + craft + moved), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
     assert edited.cache["kinds"]["pages"] == {"hits": 4, "misses": 2}   # pages 1 (its ear) and 4
-    assert "04版 木版年画里的" in edited.page_lines[1] and "清河梆子" not in edited.page_lines[1]
+    ear = edited.page_lines[1].decode()
+    assert "04版 木版年画里的" in ear and "清河梆子" not in ear
     same_as_a_clean_build(folder, edited, tmp_path, ["qinghe-ribao.pdf", "layout.json", "print/01.pdf",
                                                      "print/04.pdf"])
 
