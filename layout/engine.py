@@ -16,7 +16,6 @@ import itertools
 import time
 from dataclasses import dataclass, field, replace
 
-from .codec import encode
 from .compose.body import BodyFlow, body_flow
 from .compose.display import Setter
 from .compose.furniture import masthead_copy
@@ -25,7 +24,7 @@ from .edition.model import Article, Edition, Image, Page
 from .fonts import FontRegistry, codepoint
 from .problems import Problems
 from .styles import PageTemplate
-from .tree import EditionTree, PageTree, StoredBlocks, kept_blocks, page_line
+from .tree import EditionTree, PageTree, StoredBlocks, kept_blocks, pack_blocks, page_line
 
 
 class _Flows:
@@ -85,7 +84,7 @@ class _Composed:
     line: bytes                   # its layout.json line, UTF-8: half the memory of the text held to
                                   # the end of the build (a str with any hanzi takes 2 bytes a character)
     problems: Problems
-    blocks: bytes | None = None   # its blocks encoded (codec), when a cache entry was made of them
+    blocks: bytes | None = None   # its blocks packed (`pack_blocks`), when a cache entry was made of them
     drawing: object = None        # job.draw(tree) for a page composed now
 
 
@@ -122,7 +121,7 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                 # what this page sends on: continuations of its jumps, with the article by id
                 outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
                             for pc in v[before.get(n, 0):]]
-                blocks = encode(tree.blocks)
+                blocks = pack_blocks(tree.blocks)
                 cache.put_bytes("blocks", key, blocks)
                 cache.put_object("pages", key, (replace(tree, blocks=()), kept_blocks(tree), line, page_problems,
                                                 outgoing))
@@ -147,7 +146,7 @@ def compose_range_in_worker(state, span: tuple[int, int]):
     composed, _ = _compose_range(job, list(job.edition.pages[span[0]:span[1]]), cache, Setter(job.registry))
     pages = []
     for c in composed:
-        blocks = c.blocks if c.blocks is not None else encode(c.tree.blocks)
+        blocks = c.blocks if c.blocks is not None else pack_blocks(c.tree.blocks)
         pages.append((replace(c.tree, blocks=()), blocks, kept_blocks(c.tree), c.line, c.problems, c.drawing))
     return pages, (cache.used, cache.kinds, cache.rejected) if cache is not None else (set(), {}, 0)
 
