@@ -59,7 +59,7 @@ class BuildResult:
 def layout_json(tree: EditionTree, lines: dict[int, bytes] | None = None) -> bytes:
     """Compact JSON, one page per line: the C encoder (no indent) is ~20× faster than
     a pretty-printed dump of a 64-page manifest, and a page per line still diffs well.
-    `lines` are pages already encoded (`tree.page_line`), by page number."""
+    `lines` are pages already encoded (`tree.page_line`, as UTF-8), by page number."""
     data = tree.to_json(pages=False)
     head = json.dumps(data, ensure_ascii=False, separators=(",", ":"))[:-1]
     lines = lines or {}
