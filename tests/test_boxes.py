@@ -12,6 +12,15 @@ def _front(folder, extra: str) -> None:
     article.write_text(article.read_text(encoding="utf-8").replace("---\n", "---\n" + extra, 1), encoding="utf-8")
 
 
+def _built(edition_copy, tmp_path, front: str):
+    """The mini edition built with `front` added to story b's front matter; it must build."""
+    folder = edition_copy("mini")
+    _front(folder, front)
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok, [str(p) for p in result.problems]
+    return result
+
+
 def _ops(pdf_path, index: int = 0) -> list[str]:
     with pikepdf.open(pdf_path) as pdf:
         return [f"{' '.join(str(o) for o in operands)} {op}".strip()
@@ -19,10 +28,7 @@ def _ops(pdf_path, index: int = 0) -> list[str]:
 
 
 def test_a_tinted_story_has_its_background_under_its_text_in_k_for_the_press(edition_copy, tmp_path):
-    folder = edition_copy("mini")
-    _front(folder, "frame: true\ntint: 10\n")
-    result = build_edition(folder, tmp_path / "out")
-    assert result.ok, [str(p) for p in result.problems]
+    result = _built(edition_copy, tmp_path, "frame: true\ntint: 10\n")
     page = result.tree.pages[0]
     kinds = [b.kind for b in page.blocks if b.article == "b"]
     assert kinds[0] == "tint" and "frame" in kinds, "the background comes first, under the deck and body"
@@ -52,10 +58,7 @@ def test_a_cmyk_tint_and_a_tint_too_dark_to_read_on(edition_copy, tmp_path):
 
 def test_a_reversed_headline_is_white_on_a_solid_bar_and_knocks_out_on_the_press(edition_copy, tmp_path):
     from layout.qa.pdfinspect import inspect_pdf
-    folder = edition_copy("mini")
-    _front(folder, "reverse: true\n")
-    result = build_edition(folder, tmp_path / "out")
-    assert result.ok, [str(p) for p in result.problems]
+    result = _built(edition_copy, tmp_path, "reverse: true\n")
     page = result.tree.pages[0]
     blocks = [b for b in page.blocks if b.article == "b"]
     kinds = [b.kind for b in blocks]
@@ -77,10 +80,7 @@ def test_a_reversed_headline_is_white_on_a_solid_bar_and_knocks_out_on_the_press
 
 @pytest.mark.parametrize("style, widths", [("文武线", [1.5, 0.4]), ("double", [0.5, 0.5]), ("true", [0.5])])
 def test_a_box_in_wenwu_or_double_rules_draws_them_inside_one_another(edition_copy, tmp_path, style, widths):
-    folder = edition_copy("mini")
-    _front(folder, f"frame: {style}\n")
-    result = build_edition(folder, tmp_path / "out")
-    assert result.ok, [str(p) for p in result.problems]
+    result = _built(edition_copy, tmp_path, f"frame: {style}\n")
     (frame,) = [b for b in result.tree.pages[0].blocks if b.kind == "frame"]
     assert [r.width for r in frame.rules[::4]] == widths               # four sides per border, outside in
     tops = [r.y0 for r in frame.rules[::4]]

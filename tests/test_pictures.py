@@ -34,6 +34,15 @@ def _story(folder, body: str, front: str = "headline: 初雪中的滨河公园\n
     (folder / "articles" / "c.md").write_text(f"---\n{front}---\n{body}", encoding="utf-8")
 
 
+def _with_picture(edition_copy, body: str):
+    """The mini edition whose story c is `body`, with a test card at images/p.png."""
+    folder = edition_copy("mini")
+    (folder / "images").mkdir()
+    _picture(folder / "images" / "p.png")
+    _story(folder, body)
+    return folder
+
+
 def _blocks(result, article="c"):
     layout = json.loads((result.out_dir / "layout.json").read_text(encoding="utf-8"))
     return [b for p in layout["pages"] for b in p["blocks"] if b.get("article") == article]
@@ -59,10 +68,7 @@ def test_a_credit_comes_from_the_markdown_title_or_the_files_own_metadata(editio
 
 
 def test_a_set_height_keeps_the_focus_and_never_distorts(edition_copy, tmp_path):
-    folder = edition_copy("mini")
-    (folder / "images").mkdir()
-    _picture(folder / "images" / "p.png")
-    _story(folder, "![赏雪](images/p.png){rows=24 focus=25,50}\n\n正文一段。\n")
+    folder = _with_picture(edition_copy, "![赏雪](images/p.png){rows=24 focus=25,50}\n\n正文一段。\n")
     result = build_edition(folder, tmp_path / "out")
     assert result.ok, [str(p) for p in result.problems]
     (image,) = [b for b in _blocks(result) if b["kind"] == "image"]
@@ -82,10 +88,7 @@ def test_a_set_height_keeps_the_focus_and_never_distorts(edition_copy, tmp_path)
 
 
 def test_a_crop_prints_only_that_part(edition_copy, tmp_path):
-    folder = edition_copy("mini")
-    (folder / "images").mkdir()
-    _picture(folder / "images" / "p.png")
-    _story(folder, "![局部](images/p.png){crop=0,20,50,80}\n\n正文一段。\n")
+    folder = _with_picture(edition_copy, "![局部](images/p.png){crop=0,20,50,80}\n\n正文一段。\n")
     result = build_edition(folder, tmp_path / "out")
     (image,) = [b for b in _blocks(result) if b["kind"] == "image"]
     left, top, right, bottom = image["crop"]
@@ -105,10 +108,7 @@ def test_fill_crop_trims_the_long_side_round_the_focus_within_the_crop():
 
 
 def test_a_picture_item_with_no_text_is_set_across_its_block(edition_copy, tmp_path):
-    folder = edition_copy("mini")
-    (folder / "images").mkdir()
-    _picture(folder / "images" / "p.png")
-    _story(folder, '![11月27日，市民在滨河公园赏雪](images/p.png "本报记者 孟川 摄")\n')
+    folder = _with_picture(edition_copy, '![11月27日，市民在滨河公园赏雪](images/p.png "本报记者 孟川 摄")\n')
     result = build_edition(folder, tmp_path / "out")
     assert result.ok, [str(p) for p in result.problems]
     blocks = _blocks(result)
@@ -127,10 +127,7 @@ def test_a_picture_item_with_no_text_is_set_across_its_block(edition_copy, tmp_p
     ("{size=big}", "image.size", "unknown picture attribute"),
 ])
 def test_a_wrong_picture_attribute_is_an_error_naming_file_line_and_field(edition_copy, tmp_path, attrs, field, words):
-    folder = edition_copy("mini")
-    (folder / "images").mkdir()
-    _picture(folder / "images" / "p.png")
-    _story(folder, f"正文一段。\n\n![赏雪](images/p.png){attrs}\n")
+    folder = _with_picture(edition_copy, f"正文一段。\n\n![赏雪](images/p.png){attrs}\n")
     result = build_edition(folder, tmp_path / "out")
     (error,) = result.problems.errors
     assert error.kind == "picture" and words in error.message

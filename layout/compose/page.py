@@ -1,6 +1,7 @@
-"""Compose an edition: every page's furniture, article blocks, rules and jumps.
+"""Compose one page (`compose_page`): its furniture, article blocks, rules and jumps — from
+explicit inputs; which pages are composed, cached or sent to workers is `engine.py`'s job.
 
-For each page: masthead (page 1) or folio; then the articles — placed where
+A page: masthead (page 1) or folio; then the articles — placed where
 edition.yaml says, or automatically (`place.auto_place`) when no article of
 the page carries a placement — each composed into its rectangle
 (`article.compose_article`); column rules between articles; an article that
