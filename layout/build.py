@@ -8,7 +8,6 @@ PDF.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import gc
 import hashlib
@@ -19,17 +18,14 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cache import fonts_identity, key_of
 from .edition.article import CachedArticles
 from .edition.load import load_edition
 from .edition.model import Edition
 from .edition.source import display_path, read_limited
-from .engine import compose_edition
+from .engine import compose_edition, draw_products
 from .fonts import FontError, FontRegistry
 from .output import commit, lock, recover, write_atomic  # noqa: F401  (write_atomic: used by the CLI and QA)
-from .parallel import split
 from .problems import Problems, Severity
-from .render.edition import print_pdf, reader_pdf
 from .render.pdf import RenderOptions, page_ops
 from .styles import PageTemplate, load_template
 from .tree import EditionTree, page_line
@@ -48,7 +44,7 @@ class BuildResult:
     icc: bytes | None = None                                 # the CMYK output profile for PDF/X-4
     cache: dict = field(default_factory=dict)                # hits and misses of the incremental cache
     page_lines: dict[int, bytes] = field(default_factory=dict)  # page number -> its layout.json line (UTF-8)
-    page_ops: dict = field(default_factory=dict)              # page number -> PageOps made while composing
+    drawings: dict = field(default_factory=dict)              # page number -> its PageOps (build only)
     jobs: int = 1                                            # processes the build used
 
     @property
@@ -119,7 +115,7 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     composed = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache, draw)
     tree, cproblems = composed.tree, composed.problems
     result.page_lines = composed.lines
-    result.page_ops = composed.drawings
+    result.drawings = composed.drawings
     result.timings["typeset"] = composed.typeset_seconds
     result.timings["compose"] = time.perf_counter() - t0 - composed.typeset_seconds
     if allow_overset:
@@ -130,14 +126,6 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     result.tree = tree
     result.registry = registry
     return result
-
-
-def print_pages(state, numbers: list[int]) -> dict[int, bytes]:
-    """Print PDFs of the pages `numbers` (a worker's chunk): state is (tree, registry,
-    render options, page keys, page operators made so far)."""
-    tree, registry, opts, page_keys, ops = state
-    by_number = {p.number: p for p in tree.pages}
-    return {n: print_pdf(tree, by_number[n], registry, opts, page_keys[n], ops.get(n)) for n in numbers}
 
 
 def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> bytes | None:
@@ -210,94 +198,6 @@ def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, p
     return result
 
 
-@dataclass
-class KeptFonts:
-    """The reader edition's embedded fonts in the build cache, by face and characters."""
-    cache: object
-    fonts: str                  # fonts_identity
-
-    def _key(self, face, chars) -> str:
-        return key_of("font", face.psname, self.fonts, "".join(sorted(chars)))
-
-    def get(self, face, chars):
-        return self.cache.get_object("fonts", self._key(face, chars))
-
-    def put(self, face, chars, embedded) -> None:
-        self.cache.put_object("fonts", self._key(face, chars), embedded)
-
-
-def _draw(result: BuildResult, opts: RenderOptions, content_hash: str, lines: dict[int, bytes], pool,
-          cache) -> tuple[bytes, dict[int, bytes]]:
-    """The reader edition and every print page, reusing what the cache holds.
-
-    A page's operators (and its reader content stream) depend on its layout.json
-    line and the fonts; a print page also on the render options (less the edition's
-    folder). A print page's /ID is a plain hash of its line and the options — not a
-    cache key, which also holds banmian's source files' dates, different in two
-    installations of one version."""
-    tree, registry = result.tree, result.registry
-    t0 = time.perf_counter()
-    fonts = fonts_identity(registry)
-    options = {k: v for k, v in dataclasses.asdict(opts).items() if k != "edition_root"}
-    if opts.icc:   # the profile by its hash: it may be megabytes, hashed once per page below
-        options["icc"] = hashlib.sha256(opts.icc).hexdigest()
-    options = json.dumps(options, sort_keys=True, default=str)
-    digests = {n: hashlib.sha256(line).hexdigest() for n, line in lines.items()}   # each line once
-    page_keys = {n: hashlib.sha256(f"print\0{d}\0{options}".encode()).hexdigest() for n, d in digests.items()}
-    ops_keys = {n: key_of("ops", d, fonts) for n, d in digests.items()}
-    ops, streams = {}, {}
-    prints: dict[int, bytes] = {}
-    cached_ops = set()
-    for number in lines:
-        made = result.page_ops.get(number)    # drawn as it was composed
-        hit = made or cache.get_object("ops", ops_keys[number])
-        if hit is not None:
-            ops[number] = hit
-            if made is None:
-                cached_ops.add(number)
-            stream = cache.get_bytes("reader", ops_keys[number], ".z")
-            if stream is not None:
-                streams[number] = stream
-        hit = cache.get_bytes("print", key_of("print", page_keys[number], fonts), ".pdf")
-        if hit is not None:
-            prints[number] = hit
-    cached_streams = set(streams)
-    todo = [p.number for p in tree.pages if p.number not in prints]
-
-    def reader() -> bytes:
-        kept = KeptFonts(cache, fonts)
-        return reader_pdf(tree, registry, opts, content_hash, ops, streams, kept)   # fills in ops, streams
-
-    state = (tree, registry, opts, page_keys, ops)
-    if pool.parallel and todo:
-        # The workers draw print pages while this process draws the reader edition and then
-        # its share of print pages. The reader edition costs about what half as many print
-        # pages do (64 synthetic pages: 0.28 s against 0.53 s): shares even out the work.
-        reader_cost = len(tree.pages) // 2
-        share = max(0, min(len(todo), round((len(todo) + reader_cost) / pool.jobs - reader_cost)))
-        mine, theirs = todo[len(todo) - share:], todo[:len(todo) - share]
-        chunks = split(theirs, pool.jobs - 1, weight=lambda _: 1) if theirs else []
-        (reader_bytes, made), parts = pool.alongside(state, print_pages, chunks,
-                                                     lambda: (reader(), print_pages(state, mine)))
-        made.update({k: v for part in parts for k, v in part.items()})
-        result.timings["render"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-    else:
-        reader_bytes = reader()
-        result.timings["render"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        made = print_pages(state, todo)
-    for number in set(ops) - cached_ops:
-        cache.put_object("ops", ops_keys[number], ops[number])
-    for number in set(streams) - cached_streams:
-        cache.put_bytes("reader", ops_keys[number], streams[number], ".z")
-    for number, data in made.items():
-        cache.put_bytes("print", key_of("print", page_keys[number], fonts), data, ".pdf")
-    prints.update(made)
-    result.timings["print"] = time.perf_counter() - t0
-    return reader_bytes, prints
-
-
 def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, notes: Problems) -> BuildResult:
     result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True)
     result.problems.items[:0] = notes.items
@@ -318,12 +218,14 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, 
                          keywords=", ".join(p.section for p in edition.pages), date=edition.date,
                          icc=result.icc, ink_limit=float(result.template.ink_limit), accent=edition.accent)
     result.timings["manifest"] = time.perf_counter() - t0
-    reader_bytes, prints = _draw(result, opts, content_hash, lines, pool, cache)
+    products = draw_products(tree, result.registry, opts, content_hash, lines, result.drawings, pool, cache)
+    result.timings["render"] = products.render_seconds
+    result.timings["print"] = products.print_seconds
     t0 = time.perf_counter()
     out_dir = Path(out) / edition.slug
     reader_path = out_dir / f"{edition.slug}.pdf"
-    files = {out_dir / "layout.json": manifest, reader_path: reader_bytes}
-    for number, data in prints.items():
+    files = {out_dir / "layout.json": manifest, reader_path: products.reader}
+    for number, data in products.prints.items():
         files[out_dir / "print" / f"{number:02d}.pdf"] = data
     files[out_dir / "report.json"] = report_json(result)
     # only now, with everything drawn, replace the previous outputs — all of them or none

@@ -6,18 +6,18 @@ everything it depends on (and banmian's version):
 - articles: the edition's article files as loaded (with their clean-up
   warnings), one entry for all, each under its bytes and where it was read
   from; reused while its pictures' bytes hold;
-- pages: a composed page (its layout tree, layout.json line, problems and
-  the jumps it sends on): the edition's fields and list of pages, the
-  page's own slots in edition.yaml, the template, the fonts, its articles
-  (their files' bytes) and pictures, the jumps arriving, and for page 1 what
-  its masthead prints (`furniture.MastheadCopy`, 今日导读 included) — the keys
-  are made in `engine.py`;
-- blocks: that page's blocks, under the same key, kept apart so that they
-  are checked when the page is reused but decoded only if something reads
-  them;
-- ops: a page's PDF operators: its layout.json line and the fonts;
-- reader: a page's compressed content stream in the reader edition: the
-  same as its operators;
+- pages: a composed page and its drawing: the page without its blocks,
+  its jump lines and ads, its layout.json line, problems, the jumps it sends
+  on and its PDF operators (`render.pdf.PageOps`), under the hash of what
+  composing it reads — the edition's fields and list of pages, the page's
+  own slots in edition.yaml, the template, the fonts, its articles (their
+  files' bytes) and pictures, the jumps arriving, and for page 1 what its
+  masthead prints (`furniture.MastheadCopy`, 今日导读 included). The keys
+  are made in `engine.py`. The blocks are not kept: the products are drawn
+  from the operators, and a reused page's blocks, if asked for, are read
+  back from its line (`tree.LineBlocks`);
+- reader: a page's compressed content stream in the reader edition: its
+  layout.json line and the fonts;
 - fonts: the reader edition's embedded fonts: the face and the characters
   drawn with it;
 - print: a print page's PDF: its layout.json line, the render options and
@@ -53,7 +53,7 @@ from pathlib import Path
 from . import __version__
 from .output import write_new
 
-CACHE_FORMAT = 2   # 2: framed entries, codec JSON instead of pickle
+CACHE_FORMAT = 3   # 2: framed entries, codec JSON instead of pickle; 3: a page's drawing in its entry
 
 
 def fonts_identity(registry) -> str:

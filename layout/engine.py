@@ -24,7 +24,7 @@ from .edition.model import Article, Edition, Image, Page
 from .fonts import FontRegistry, codepoint
 from .problems import Problems
 from .styles import PageTemplate
-from .tree import EditionTree, PageTree, StoredBlocks, kept_blocks, pack_blocks, page_line
+from .tree import EditionTree, LineBlocks, PageTree, kept_blocks, page_line
 
 
 class _Flows:
@@ -84,13 +84,18 @@ class _Composed:
     line: bytes                   # its layout.json line, UTF-8: half the memory of the text held to
                                   # the end of the build (a str with any hanzi takes 2 bytes a character)
     problems: Problems
-    blocks: bytes | None = None   # its blocks packed (`pack_blocks`), when a cache entry was made of them
-    drawing: object = None        # job.draw(tree) for a page composed now
+    drawing: object = None        # job.draw(tree): made when the page was composed, or kept by the cache
 
 
 def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress=None) -> tuple[list[_Composed], float]:
     """Compose consecutive pages (no jump arrives from before them); returns them and the
-    seconds spent setting article bodies."""
+    seconds spent setting article bodies.
+
+    A page reused from the cache is its entry: the page without its blocks, its jump
+    lines and ads, its layout.json line, its problems, the jumps it sends on and its
+    drawing. A page composed now is drawn at once (`job.draw`) and then held as its line
+    (`LineBlocks`): its blocks are not kept, in memory or in the cache — the drawing is
+    what the products are made from."""
     edition, tpl = job.edition, job.tpl
     flows = _Flows(list(edition.articles), tpl, job.registry, setter)
     by_id = {a.id: a for a in edition.articles}
@@ -100,14 +105,13 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
         arriving = pending.pieces.pop(page.number, [])
         key = _page_key(job.base, edition, page, arriving, job.article_keys) if cache is not None else None
         hit = cache.get_object("pages", key) if key is not None else None
-        # the blocks are kept apart, checked now and decoded only if something reads them
-        blocks = cache.get_bytes("blocks", key) if hit is not None else None
-        if hit is not None and blocks is not None:
-            head, jumps, line, page_problems, outgoing = hit
-            tree = replace(head, blocks=StoredBlocks(blocks, jumps))
+        if hit is not None and (hit[5] is not None or job.draw is None):
+            head, kept, line, page_problems, outgoing, drawing = hit
+            line = line.encode()
+            tree = replace(head, blocks=LineBlocks(line, kept))
             for target, piece in outgoing:
                 pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
-            out.append(_Composed(tree, line.encode(), page_problems, blocks))
+            out.append(_Composed(tree, line, page_problems, drawing))
         else:
             before = {n: len(v) for n, v in pending.pieces.items()}
             page_problems = _flow_problems(page, flows)
@@ -116,38 +120,34 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
             tree = compose_page(edition, page, pieces, tpl, setter, pending, page_problems, job.allow_overset)
             flows.done(page)
             line = page_line(tree)
-            blocks = None
+            drawing = job.draw(tree) if job.draw else None
             if key is not None:
                 # what this page sends on: continuations of its jumps, with the article by id
                 outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
                             for pc in v[before.get(n, 0):]]
-                blocks = pack_blocks(tree.blocks)
-                cache.put_bytes("blocks", key, blocks)
                 cache.put_object("pages", key, (replace(tree, blocks=()), kept_blocks(tree), line, page_problems,
-                                                outgoing))
-            drawing = job.draw(tree) if job.draw else None
-            if drawing is not None and blocks is not None:
-                # drawn and stored: what the build still needs of the page is its drawing, its
-                # layout.json line and its jumps and ads; the blocks are held as their compact
-                # encoding (decoded if read), not as a page's worth of objects until the end
-                tree = replace(tree, blocks=StoredBlocks(blocks, kept_blocks(tree)))
-            out.append(_Composed(tree, line.encode(), page_problems, blocks, drawing))
+                                                outgoing, drawing))
+            line = line.encode()
+            if drawing is not None:
+                tree = replace(tree, blocks=LineBlocks(line, kept_blocks(tree)))
+            out.append(_Composed(tree, line, page_problems, drawing))
         if progress:
             progress(page.number)
     return out, flows.seconds
 
 
 def compose_range_in_worker(state, span: tuple[int, int]):
-    """A worker's run of pages, sent back with their blocks encoded (as the cache keeps
-    them) and what the worker read and wrote of the cache."""
+    """A worker's run of pages, sent back without the blocks of pages it drew (see
+    `_compose_range`), and what the worker read and wrote of the cache."""
     from .cache import BuildCache
     job, folder = state
     cache = BuildCache(folder) if folder is not None else None
     composed, _ = _compose_range(job, list(job.edition.pages[span[0]:span[1]]), cache, Setter(job.registry))
     pages = []
     for c in composed:
-        blocks = c.blocks if c.blocks is not None else pack_blocks(c.tree.blocks)
-        pages.append((replace(c.tree, blocks=()), blocks, kept_blocks(c.tree), c.line, c.problems, c.drawing))
+        drawn = isinstance(c.tree.blocks, LineBlocks)
+        pages.append((replace(c.tree, blocks=()), None if drawn else tuple(c.tree.blocks), kept_blocks(c.tree),
+                      c.line, c.problems, c.drawing))
     return pages, (cache.used, cache.kinds, cache.rejected) if cache is not None else (set(), {}, 0)
 
 
@@ -179,7 +179,7 @@ class ComposedEdition:
     problems: Problems
     lines: dict[int, bytes]     # page number -> the page's layout.json line (compact JSON, UTF-8)
     typeset_seconds: float = 0.0   # of the whole, the time this process spent setting article bodies
-    drawings: dict = field(default_factory=dict)   # page number -> draw(page), for pages composed now
+    drawings: dict = field(default_factory=dict)   # page number -> draw(page), made now or kept by the cache
 
 
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
@@ -209,9 +209,9 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     (composed, typeset_seconds), theirs = (pool.alongside(state, compose_range_in_worker, ranges[1:], here)
                                            if len(ranges) > 1 else (here(), []))
     for pages, (used, kinds, rejected) in theirs:
-        for head, blocks, jumps, line, page_problems, drawing in pages:
-            composed.append(_Composed(replace(head, blocks=StoredBlocks(blocks, jumps)), line, page_problems,
-                                      drawing=drawing))
+        for head, blocks, kept, line, page_problems, drawing in pages:
+            tree = replace(head, blocks=LineBlocks(line, kept) if blocks is None else blocks)
+            composed.append(_Composed(tree, line, page_problems, drawing))
             report(head.number)
         if cache is not None:
             cache.merge(used, kinds, rejected)
@@ -223,6 +223,108 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
                        {f.psname: f.path.name for f in registry.faces.values()})
     return ComposedEdition(tree, problems, {c.tree.number: c.line for c in composed}, typeset_seconds,
                            {c.tree.number: c.drawing for c in composed if c.drawing is not None})
+
+
+@dataclass
+class KeptFonts:
+    """The reader edition's embedded fonts in the build cache, by face and characters."""
+    cache: object
+    fonts: str                  # fonts_identity
+
+    def _key(self, face, chars) -> str:
+        from .cache import key_of
+        return key_of("font", face.psname, self.fonts, "".join(sorted(chars)))
+
+    def get(self, face, chars):
+        return self.cache.get_object("fonts", self._key(face, chars))
+
+    def put(self, face, chars, embedded) -> None:
+        self.cache.put_object("fonts", self._key(face, chars), embedded)
+
+
+def print_pages(state, numbers: list[int]) -> dict[int, bytes]:
+    """Print PDFs of the pages `numbers` (a worker's chunk): state is (tree, registry,
+    render options, page keys, page drawings)."""
+    from .render.edition import print_pdf
+    tree, registry, opts, page_keys, drawings = state
+    by_number = {p.number: p for p in tree.pages}
+    return {n: print_pdf(tree, by_number[n], registry, opts, page_keys[n], drawings.get(n)) for n in numbers}
+
+
+@dataclass
+class Products:
+    reader: bytes                  # the reader edition
+    prints: dict[int, bytes]       # page number -> its print PDF
+    render_seconds: float          # the reader edition (and, with workers, this process's print pages)
+    print_seconds: float
+
+
+def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash: str, lines: dict[int, bytes],
+                  drawings: dict, pool=None, cache=None) -> Products:
+    """The reader edition and every print page, from the pages' drawings (`render.pdf.PageOps`),
+    reusing what the cache holds: a page's compressed content stream in the reader edition
+    (its layout.json line and the fonts), the reader's embedded fonts (face and characters),
+    and print pages (the line, the render options and the fonts). A print page's /ID is a
+    plain hash of its line and the options — not a cache key, which also holds banmian's
+    source files' dates, different in two installations of one version."""
+    import hashlib
+    import json
+
+    from .cache import BuildCache, fonts_identity, key_of
+    from .parallel import Pool, split
+    from .render.edition import reader_pdf
+    pool = pool or Pool(1)
+    cache = cache or BuildCache(None)
+    t0 = time.perf_counter()
+    fonts = fonts_identity(registry)
+    options = {k: v for k, v in dataclasses.asdict(opts).items() if k != "edition_root"}
+    if opts.icc:   # the profile by its hash: it may be megabytes, hashed once per page below
+        options["icc"] = hashlib.sha256(opts.icc).hexdigest()
+    options = json.dumps(options, sort_keys=True, default=str)
+    digests = {n: hashlib.sha256(line).hexdigest() for n, line in lines.items()}   # each line once
+    page_keys = {n: hashlib.sha256(f"print\0{d}\0{options}".encode()).hexdigest() for n, d in digests.items()}
+    stream_keys = {n: key_of("reader", d, fonts) for n, d in digests.items()}
+    print_keys = {n: key_of("print", page_keys[n], fonts) for n in lines}
+    ops = dict(drawings)
+    streams, prints = {}, {}
+    for number in lines:
+        stream = cache.get_bytes("reader", stream_keys[number], ".z")
+        if stream is not None:
+            streams[number] = stream
+        hit = cache.get_bytes("print", print_keys[number], ".pdf")
+        if hit is not None:
+            prints[number] = hit
+    cached_streams = set(streams)
+    todo = [p.number for p in tree.pages if p.number not in prints]
+
+    def reader() -> bytes:
+        return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))   # fills streams
+
+    state = (tree, registry, opts, page_keys, ops)
+    if pool.parallel and todo:
+        # The workers draw print pages while this process draws the reader edition and then
+        # its share of print pages. The reader edition costs about what half as many print
+        # pages do (64 synthetic pages: 0.28 s against 0.53 s): shares even out the work.
+        reader_cost = len(tree.pages) // 2
+        share = max(0, min(len(todo), round((len(todo) + reader_cost) / pool.jobs - reader_cost)))
+        mine, theirs = todo[len(todo) - share:], todo[:len(todo) - share]
+        chunks = split(theirs, pool.jobs - 1, weight=lambda _: 1) if theirs else []
+        (reader_bytes, made), parts = pool.alongside(state, print_pages, chunks,
+                                                     lambda: (reader(), print_pages(state, mine)))
+        made.update({k: v for part in parts for k, v in part.items()})
+        render_seconds = time.perf_counter() - t0
+        t0 = time.perf_counter()
+    else:
+        reader_bytes = reader()
+        render_seconds = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        made = print_pages(state, todo)
+    for number in set(streams) - cached_streams:
+        cache.put_bytes("reader", stream_keys[number], streams[number], ".z")
+    for number, data in made.items():
+        cache.put_bytes("print", print_keys[number], data, ".pdf")
+    prints.update(made)
+    return Products(reader_bytes, prints, render_seconds, time.perf_counter() - t0)
 
 
 def _flow_problems(page: Page, flows: _Flows) -> Problems:

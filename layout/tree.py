@@ -15,7 +15,6 @@ EditionTree the edition: paper, date, pages
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -207,37 +206,42 @@ def page_line(page: PageTree) -> str:
     return json.dumps(page.to_json(), ensure_ascii=False, separators=(",", ":"))
 
 
-def pack_blocks(blocks) -> bytes:
-    """A page's blocks as `StoredBlocks` and the cache keep them: codec JSON, deflated at
-    level 1 (about a sixth of the size for a millisecond a page: 64 pages held 9 MB of
-    JSON to the end of a build, and wrote it to the cache)."""
-    from .cache import register_types
-    from .codec import encode
-    register_types()
-    return zlib.compress(encode(tuple(blocks)), 1)
+def blocks_from_json(items: list) -> tuple[Block, ...]:
+    """Blocks as `Block.to_json` wrote them (a page's "blocks" in layout.json)."""
+    def run(r: dict) -> Run:
+        return Run(r["font"], r["size"], r["x"], r["text"], r["tracking"])
+
+    def line(ln: dict) -> TextLine:
+        return TextLine(ln["text"], ln["x"], ln["baseline"], tuple(map(run, ln["runs"])), ln["measure"], ln["last"],
+                        ln.get("vertical", False), ln.get("rotated", False), ln.get("heading", False),
+                        ln.get("table", ""), tuple(ln.get("cells", ())))
+
+    def block(b: dict) -> Block:
+        return Block(b["kind"], Box(*b["box"]), b.get("article", ""), tuple(map(line, b.get("lines", ()))),
+                     tuple(Rule(*r) for r in b.get("rules", ())), b.get("image", ""), b.get("image_sha256", ""),
+                     b.get("colour", "K"), b.get("link", 0), b.get("column", 0), tuple(b.get("crop", ())),
+                     b.get("label", ""), tuple(b.get("fill", ())))
+    return tuple(map(block, items))
 
 
-class StoredBlocks(Sequence):
-    """A page's blocks as the incremental cache keeps them (`pack_blocks`): decoded when first used.
-    A build that reuses a page's drawing never touches them — the reader's links need
-    only the page's jump blocks, kept apart in `jumps`."""
+class LineBlocks(Sequence):
+    """The blocks of a page already drawn, held as nothing but its layout.json line: a
+    build needs of a drawn page its drawing (`render.pdf.PageOps`), its line and — in
+    `kept` — its jump lines and ads; the blocks themselves are read back from the line
+    (`blocks_from_json`) only if something asks for them, so a long edition does not
+    hold a page's worth of objects per page to its end, and nothing is encoded to keep
+    them. Read back, the blocks have layout.json's precision (coordinates to 0.001 pt);
+    the page was drawn from the exact ones, and its other fields stay exact."""
 
-    def __init__(self, data: bytes, jumps: tuple[Block, ...]):
-        self._data: bytes | None = data
+    def __init__(self, line: bytes, kept: tuple[Block, ...]):
+        self._line: bytes | None = line
         self._blocks: tuple[Block, ...] = ()
-        self.jumps = jumps
+        self.kept = kept
 
     def _load(self) -> tuple[Block, ...]:
-        if self._data is not None:
-            from .cache import register_types
-            from .codec import CodecError, decode
-            register_types()
-            try:
-                data = zlib.decompress(self._data)
-            except zlib.error as exc:
-                raise CodecError(f"stored blocks: {exc}") from None
-            self._blocks = decode(data)
-            self._data = None
+        if self._line is not None:
+            self._blocks = blocks_from_json(json.loads(self._line)["blocks"])
+            self._line = None
         return self._blocks
 
     def __getitem__(self, i):
@@ -263,8 +267,8 @@ KEPT_KINDS = ("jump", "ad")   # what the reader edition needs of a page besides 
 
 def kept_blocks(page: PageTree) -> tuple[Block, ...]:
     """The page's jump lines (links) and ads (PDF ads are placed on the finished page): kept
-    beside a cached page's blocks, so that a reused page's blocks need not be decoded."""
-    kept = getattr(page.blocks, "jumps", None)
+    beside a drawn page's line (`LineBlocks`), so that its blocks need not be read back."""
+    kept = getattr(page.blocks, "kept", None)
     return kept if kept is not None else tuple(b for b in page.blocks if b.kind in KEPT_KINDS)
 
 

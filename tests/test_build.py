@@ -186,24 +186,46 @@ def test_outputs_do_not_depend_on_the_installation(edition_copy, tmp_path, monke
         assert (here.out_dir / rel).read_bytes() == (there.out_dir / rel).read_bytes(), rel
 
 
+def test_a_clean_build_keeps_only_what_a_later_build_reads(edition_copy, tmp_path):
+    """The cache holds what the next build reuses — articles, each page with its drawing,
+    the reader's page streams and fonts, print pages — and not a page's blocks: the
+    products are drawn from the drawing, and a drawn page's blocks are read back from
+    its layout.json line when asked, to layout.json's 0.001 pt."""
+    from layout.build import compose
+    folder = edition_copy("mini")
+    built = build_edition(folder, tmp_path / "out", clean=True)
+    cache = built.out_dir / ".cache"
+    assert sorted(p.name for p in cache.iterdir()) == ["articles", "fonts", "pages", "print", "reader"]
+    assert len(list((cache / "pages").iterdir())) == len(built.tree.pages)
+    exact = compose(folder).tree
+    written = layout_json(built.tree).decode()
+    for page, same in zip(built.tree.pages, exact.pages):
+        assert [b.kind for b in page.blocks] == [b.kind for b in same.blocks]
+        assert [ln.text for b in page.blocks for ln in b.lines] == [ln.text for b in same.blocks for ln in b.lines]
+        assert all(abs(a.box.y - b.box.y) <= 5e-4 and abs(a.box.x - b.box.x) <= 5e-4
+                   for a, b in zip(page.blocks, same.blocks))
+        assert page.articles == same.articles and page.grid == same.grid    # the rest stays exact
+    assert written == layout_json(exact).decode()
+
+
 def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_copy, tmp_path):
     folder = edition_copy("mini")
     first = build_edition(folder, tmp_path / "inc")
     pdfs = {rel: (first.out_dir / rel).read_bytes() for rel in ["mini.pdf", "print/01.pdf", "print/02.pdf"]}
     again = build_edition(folder, tmp_path / "inc")
     assert again.cache["misses"] == 0
-    assert {k: v["hits"] for k, v in again.cache["kinds"].items()} == {"articles": 1, "pages": 2, "blocks": 2, "ops": 2,
-                                                                       "reader": 2, "fonts": 4, "print": 2}
+    hits = {k: v["hits"] for k, v in again.cache["kinds"].items()}
+    assert hits == {"articles": 1, "pages": 2, "reader": 2, "fonts": 4, "print": 2}
     assert all((again.out_dir / rel).read_bytes() == data for rel, data in pdfs.items())
     # one article's body edited: only its page is composed and drawn again
     art = folder / "articles" / "c.md"
     assert any(s.article.id == "c" for s in first.edition.pages[1].slots)
     art.write_text(art.read_text(encoding="utf-8").replace("八个月", "九个月"), encoding="utf-8")
     edited = build_edition(folder, tmp_path / "inc")
-    # (a page composed now is drawn as it is composed: its operators are not looked up)
+    # (a page's entry holds its drawing: a page composed now is drawn as it is composed)
     kinds = edited.cache["kinds"]
-    assert {k: kinds[k] for k in ("articles", "pages", "ops", "reader", "print")} == {
-        "articles": {"hits": 1, "misses": 0}, "pages": {"hits": 1, "misses": 1}, "ops": {"hits": 1, "misses": 0},
+    assert {k: kinds[k] for k in ("articles", "pages", "reader", "print")} == {
+        "articles": {"hits": 1, "misses": 0}, "pages": {"hits": 1, "misses": 1},
         "reader": {"hits": 1, "misses": 1}, "print": {"hits": 1, "misses": 1}}
     assert kinds["fonts"]["misses"] == 1      # 九 is new to the body face: its subset is cut again
     assert (edited.out_dir / "print" / "01.pdf").read_bytes() == pdfs["print/01.pdf"]

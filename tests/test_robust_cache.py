@@ -80,7 +80,7 @@ def test_a_forged_entry_with_a_fresh_hash_is_rejected_without_the_users_key(buil
     layout.cache.secret.cache_clear()
     try:
         other = build_edition(folder, tmp_path / "theirs")    # entries signed with another key
-        for rel in ("pages", "print", "ops"):
+        for rel in ("pages", "print", "reader"):
             for path in (tmp_path / "theirs" / "mini" / ".cache" / rel).iterdir():
                 (out / "mini" / ".cache" / rel / path.name).write_bytes(path.read_bytes())
         assert other.ok
@@ -149,7 +149,7 @@ def test_a_symlinked_kind_folder_or_entry_is_never_followed(built, tmp_path):
     (cache / "print").rmdir()
     (cache / "print").symlink_to(outside, target_is_directory=True)
     # an entry replaced by a link to a file outside OUT
-    entry = next((cache / "ops").iterdir())
+    entry = next((cache / "reader").iterdir())
     entry.unlink()
     entry.symlink_to(secret_file)
     again = build_edition(folder, out)
