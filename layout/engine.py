@@ -1,13 +1,19 @@
-"""The engine of a build's compose stage: which pages are composed, in which process, and
-which are taken from the incremental cache — the only module that knows cache keys, worker
-processes and typesetting time for composing. `compose.page.compose_page` composes one
-page from explicit inputs and knows none of this.
+"""The engine of a build: which pages are composed and drawn, in which process, and which
+results are taken from the incremental cache — the only module that knows cache keys,
+worker processes and stage times. The stages it runs know none of this:
+`compose.page.compose_page` composes one page from explicit inputs, `render.pdf.page_ops`
+draws one, `render.edition` makes the products from the drawings.
 
-Pages are composed in order (a jump carries an article's overflow to a later page), cut
-into runs no jump crosses when several processes work (`_ranges`); a page's cache key is
-the hash of what its composition reads (`_page_key`): the edition's fields and page list,
-its slots and their articles' text and pictures, what arrives from earlier pages' jumps,
-and for page 1 what its masthead prints (`furniture.masthead_copy`).
+`compose_edition`: pages are composed in order (a jump carries an article's overflow to a
+later page), cut into runs no jump crosses when several processes work (`_ranges`), and
+each page is drawn as soon as it is composed. A page's cache key is the hash of what its
+composition reads (`_page_key`): the edition's fields and page list, its slots and their
+articles' text and pictures, what arrives from earlier pages' jumps, and for page 1 what
+its masthead prints (`furniture.masthead_copy`); its entry holds the page and its drawing.
+
+`draw_products`: the reader edition and the print pages from the drawings, print pages
+shared out to workers while this process makes the reader edition; a page's reader
+stream and print PDF are cached under its layout.json line.
 """
 from __future__ import annotations
 

@@ -216,3 +216,16 @@ def test_the_model_mode_uses_one_em_for_every_non_ascii_character():
 ])
 def test_more_cases_of_the_same_rules(text, width, expected):
     assert break_text(text, width) == expected
+
+
+def test_the_line_breaking_core_is_fully_typed(tmp_path):
+    """layout/text (character classes, break opportunities, the paragraph setter) passes
+    mypy --strict: every value's type is declared, as a compiler would need it."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+    run = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+                          "--cache-dir", str(tmp_path / "mypy"), "layout/text"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

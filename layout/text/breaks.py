@@ -20,11 +20,11 @@ from .classes import ASCII_SPACE, MODEL_NO_END, MODEL_NO_START, NO_END, NO_START
 class BreakRules:
     """The prohibited sets in use: `BreakRules()` for production, `.model()` for the test model."""
 
-    def __init__(self, no_start: frozenset = NO_START, no_end: frozenset = NO_END):
+    def __init__(self, no_start: frozenset[str] = NO_START, no_end: frozenset[str] = NO_END) -> None:
         self.no_start = no_start
         self.no_end = no_end
-        self._pattern: re.Pattern | None = None
-        self._spaced_pattern: re.Pattern | None = None
+        self._pattern: re.Pattern[str] | None = None
+        self._spaced_pattern: re.Pattern[str] | None = None
 
     @classmethod
     def model(cls) -> BreakRules:
@@ -56,14 +56,14 @@ class BreakRules:
             out[n] = True
         return out
 
-    def _spaced(self):
+    def _spaced(self) -> re.Pattern[str]:
         if self._spaced_pattern is None:
             s = "".join(re.escape(c) for c in sorted(self.no_start))
             e = "".join(re.escape(c) for c in sorted(self.no_end))
             self._spaced_pattern = re.compile(f"(?<=[{e}]) +| +(?=[{s}])")
         return self._spaced_pattern
 
-    def _forbidden(self) -> re.Pattern:
+    def _forbidden(self) -> re.Pattern[str]:
         """One pattern whose (empty) matches are the positions where a break is forbidden."""
         if self._pattern is None:
             self._pattern = _forbidden_pattern(self.no_start, self.no_end)
@@ -71,7 +71,7 @@ class BreakRules:
 
 
 @functools.lru_cache(maxsize=8)
-def _forbidden_pattern(no_start: frozenset, no_end: frozenset) -> re.Pattern:
+def _forbidden_pattern(no_start: frozenset[str], no_end: frozenset[str]) -> re.Pattern[str]:
     s = "".join(re.escape(c) for c in sorted(no_start))
     e = "".join(re.escape(c) for c in sorted(no_end))
     pairs = "|".join(f"(?<={re.escape(c)})(?={re.escape(c)})" for c in sorted(UNSPLITTABLE_PAIRS))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, count, repeat
 from operator import add, mul, ne, not_, sub
@@ -63,7 +64,7 @@ class Run(NamedTuple):
     text: str
     tracking: float = 0.0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"font": self.font, "size": self.size, "x": round(self.x, 4), "text": self.text,
                 "tracking": round(self.tracking, 5)}
 
@@ -86,31 +87,31 @@ class ParagraphResult:
 
 
 class _Tables:
-    """Per (role, size): char -> face and char -> advance in pt, filled on first use."""
+    """Per (role, size): char -> face and char -> advance in pt, each character looked up
+    once (`fill`)."""
 
-    def __init__(self, resolve, size: float):
-        advances: dict = {}
+    def __init__(self, resolve: Callable[[str], tuple[FontFace | None, float]], size: float) -> None:
+        self.faces: dict[str, FontFace | None] = {}
+        self.advances: dict[str, float] = {}
+        self.size_of_em = size
+        self._resolve = resolve
+        self._full_re: re.Pattern[str] | None = None
 
-        class Faces(dict):
-            def __missing__(self, ch: str):
-                face, em = resolve(ch)
-                self[ch] = face
-                advances[ch] = em * size
-                return face
+    def fill(self, text: str) -> None:
+        """Look up the characters of `text` not seen before."""
+        faces, advances = self.faces, self.advances
+        for ch in set(text).difference(faces):
+            face, em = self._resolve(ch)
+            faces[ch] = face
+            advances[ch] = em * self.size_of_em
 
-        self.faces = Faces()
-        self.advances = advances
-        self._full_re: re.Pattern | None = None
-
-    def full_mark_re(self) -> re.Pattern:
+    def full_mark_re(self) -> re.Pattern[str]:
         """The full-width punctuation marks of this face and size (a Kai face's
         proportional quotes are not among them: they are not compressed)."""
         if self._full_re is None:
-            full = []
-            for ch in sorted(_MARKS):
-                self.faces[ch]
-                if self.advances[ch] >= 0.9 * self.size_of_em:
-                    full.append(re.escape(ch))
+            marks = "".join(sorted(_MARKS))
+            self.fill(marks)
+            full = [re.escape(ch) for ch in marks if self.advances[ch] >= 0.9 * self.size_of_em]
             self._full_re = re.compile("[" + "".join(full) + "]" if full else "(?!)")
         return self._full_re
 
@@ -118,19 +119,22 @@ class _Tables:
 class _Measure:
     reports_missing = True
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._tables: dict[tuple[str, float], _Tables] = {}
+
+    def _resolve(self, ch: str, role: str) -> tuple[FontFace | None, float]:
+        raise NotImplementedError
 
     def tables(self, role: str, size: float) -> _Tables:
         key = (role, size)
         t = self._tables.get(key)
         if t is None:
             t = self._tables[key] = _Tables(lambda ch: self._resolve(ch, role), size)
-            t.size_of_em = size
         return t
 
     def face_and_advance(self, ch: str, role: str, size: float) -> tuple[FontFace | None, float]:
         t = self.tables(role, size)
+        t.fill(ch)
         return t.faces[ch], t.advances[ch]
 
 
@@ -146,7 +150,7 @@ class ModelMeasure(_Measure):
 class FontMeasure(_Measure):
     """Real advances along the role's fallback chain; missing characters measure 1 em."""
 
-    def __init__(self, registry: FontRegistry):
+    def __init__(self, registry: FontRegistry) -> None:
         super().__init__()
         self.registry = registry
 
@@ -162,27 +166,27 @@ class ColumnTooNarrow(ValueError):
 @dataclass
 class _Items:
     chars: str
-    faces: list
-    sizes: list
-    adv: list       # advance, pt
-    tl: list        # natural trim of the blank left half, pt
-    tr: list        # natural trim of the blank right half, pt
-    endtrim: list   # extra trim when the item ends a line (GB 5.1.10), pt
-    sq: list        # further squeeze available on the item's left (pairs to 1 em), pt
-    gap: list       # natural gap after item i (CJK–Latin space), pt
-    gapmin: list
-    gapmax: list
-    stretch: list   # may the gap after item i be stretched when justifying?
+    faces: list[FontFace | None]
+    sizes: list[float]
+    adv: list[float]       # advance, pt
+    tl: list[float]        # natural trim of the blank left half, pt
+    tr: list[float]        # natural trim of the blank right half, pt
+    endtrim: list[float]   # extra trim when the item ends a line (GB 5.1.10), pt
+    sq: list[float]        # further squeeze available on the item's left (pairs to 1 em), pt
+    gap: list[float]       # natural gap after item i (CJK–Latin space), pt
+    gapmin: list[float]
+    gapmax: list[float]
+    stretch: list[bool]    # may the gap after item i be stretched when justifying?
     # prefix sums, so a line's width is O(1): T[e] = Σ_{k<e} (advance − trims + gap)
-    T: list = field(default_factory=list)
-    SQ: list = field(default_factory=list)   # Σ sq
-    GS: list = field(default_factory=list)   # Σ (gap − gapmin)
-    NS: list = field(default_factory=list)   # Σ [gap k may not stretch]
-    spaces: list = field(default_factory=list)   # positions of ASCII spaces
-    latin_gaps: list = field(default_factory=list)  # positions k with a CJK–Latin gap after k
-    w: list = field(default_factory=list)    # advance − trims
-    trl: list = field(default_factory=list)  # tr[k] + tl[k+1]
-    TL: list = field(default_factory=list)   # Σ tl
+    T: list[float] = field(default_factory=list)
+    SQ: list[float] = field(default_factory=list)   # Σ sq
+    GS: list[float] = field(default_factory=list)   # Σ (gap − gapmin)
+    NS: list[int] = field(default_factory=list)     # Σ [gap k may not stretch]
+    spaces: list[int] = field(default_factory=list)       # positions of ASCII spaces
+    latin_gaps: list[int] = field(default_factory=list)   # positions k with a CJK–Latin gap after k
+    w: list[float] = field(default_factory=list)    # advance − trims
+    trl: list[float] = field(default_factory=list)  # tr[k] + tl[k+1]
+    TL: list[float] = field(default_factory=list)   # Σ tl
 
 
 _MARKS = CLOSING | OPENING
@@ -196,16 +200,17 @@ _SPACE = re.compile(" ")
 _MARK_PAIR_RE = re.compile("(?=[" + re.escape("".join(sorted(_MARKS))) + "]{2})")
 
 
-def _items(segments: list[Segment], measure_fn, s: Settings, missing: list[str]) -> _Items:
+def _items(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: list[str]) -> _Items:
     chars = "".join(seg.text for seg in segments)
     n = len(chars)
-    faces: list = []
-    sizes: list = []
-    adv: list = []
+    faces: list[FontFace | None] = []
+    sizes: list[float] = []
+    adv: list[float] = []
     full: set[int] = set()
     offset = 0
     for seg in segments:
         t = measure_fn.tables(seg.role, seg.size)
+        t.fill(seg.text)
         seg_faces = list(map(t.faces.__getitem__, seg.text))
         faces.extend(seg_faces)
         adv.extend(map(t.advances.__getitem__, seg.text))
@@ -251,9 +256,9 @@ def _items(segments: list[Segment], measure_fn, s: Settings, missing: list[str])
             elif b in OPENING and tl[k + 1] == 0.0:
                 tl[k + 1] = adv[k + 1] / 2
     for m in _NOSTRETCH.finditer(chars):
-        a, b = m.span()
-        stretch[a:b - 1] = repeat(False, b - 1 - a)
-    latin_gaps = []
+        start, end = m.span()
+        stretch[start:end - 1] = repeat(False, end - 1 - start)
+    latin_gaps: list[int] = []
     if s.cjk_latin_space:
         for m in _CJK_LATIN.finditer(chars):
             k = m.start() - 1
@@ -486,7 +491,7 @@ def _runs(it: _Items, s: int, e: int, gaps: list[float], x0: float, last_trim: b
     return tuple(runs), width
 
 
-def typeset_paragraph(segments: list[Segment], measure: float, settings: Settings, measure_fn,
+def typeset_paragraph(segments: list[Segment], measure: float, settings: Settings, measure_fn: _Measure,
                       first_indent: float = 0.0) -> ParagraphResult:
     """Break and justify a paragraph into lines of `measure` pt (the first line
     `first_indent` pt narrower and shifted right)."""
@@ -514,7 +519,7 @@ def typeset_paragraph(segments: list[Segment], measure: float, settings: Setting
     return ParagraphResult(lines, missing, long_units, fixes)
 
 
-def set_line(segments: list[Segment], settings: Settings, measure_fn) -> tuple[TypesetLine, list[str]]:
+def set_line(segments: list[Segment], settings: Settings, measure_fn: _Measure) -> tuple[TypesetLine, list[str]]:
     """One line set solid at its natural width, never broken: a headline's, a kicker's,
     a folio's. (Punctuation is still adjusted: pairs, and the line-end half width.)"""
     missing: list[str] = []
