@@ -86,24 +86,36 @@ class ParagraphResult:
     orphan_fixes: int = 0
 
 
+class _Faces(dict[str, "FontFace | None"]):
+    """char -> face, looked up along the font chain the first time a character is asked
+    for (`__missing__`, so that mapping a paragraph's characters stays one C-level pass),
+    noting its advance in pt beside."""
+
+    def __init__(self, resolve: Callable[[str], tuple[FontFace | None, float]], size: float,
+                 advances: dict[str, float]) -> None:
+        super().__init__()
+        self._resolve, self._size, self._advances = resolve, size, advances
+
+    def __missing__(self, ch: str) -> FontFace | None:
+        face, em = self._resolve(ch)
+        self[ch] = face
+        self._advances[ch] = em * self._size
+        return face
+
+
 class _Tables:
-    """Per (role, size): char -> face and char -> advance in pt, each character looked up
-    once (`fill`)."""
+    """Per (role, size): char -> face and char -> advance in pt, filled on first use."""
 
     def __init__(self, resolve: Callable[[str], tuple[FontFace | None, float]], size: float) -> None:
-        self.faces: dict[str, FontFace | None] = {}
         self.advances: dict[str, float] = {}
+        self.faces = _Faces(resolve, size, self.advances)
         self.size_of_em = size
-        self._resolve = resolve
         self._full_re: re.Pattern[str] | None = None
 
     def fill(self, text: str) -> None:
         """Look up the characters of `text` not seen before."""
-        faces, advances = self.faces, self.advances
-        for ch in set(text).difference(faces):
-            face, em = self._resolve(ch)
-            faces[ch] = face
-            advances[ch] = em * self.size_of_em
+        for ch in text:
+            self.faces[ch]
 
     def full_mark_re(self) -> re.Pattern[str]:
         """The full-width punctuation marks of this face and size (a Kai face's
@@ -210,7 +222,6 @@ def _items(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: 
     offset = 0
     for seg in segments:
         t = measure_fn.tables(seg.role, seg.size)
-        t.fill(seg.text)
         seg_faces = list(map(t.faces.__getitem__, seg.text))
         faces.extend(seg_faces)
         adv.extend(map(t.advances.__getitem__, seg.text))
@@ -267,12 +278,15 @@ def _items(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: 
             gapmin[k] = s.cjk_latin_min * em
             gapmax[k] = s.cjk_latin_max * em
             latin_gaps.append(k)
-    w = list(map(sub, map(sub, adv, tl), tr))
-    trl = list(map(add, tr, tl[1:]))             # blank halves trimmed between item k and k+1
-    TL = list(accumulate(tl, initial=0.0))
-    T = list(accumulate(map(add, w, gap), initial=0.0))
-    SQ = list(accumulate(sq, initial=0.0))
-    GS = list(accumulate(map(sub, gap, gapmin), initial=0.0))
+    # (the sums skip what is all zeros — no trims, no left halves, no pairs squeezed, no
+    # CJK–Latin gaps are the common cases — adding 0.0 changes no float)
+    w = list(map(sub, map(sub, adv, tl), tr)) if full else adv[:]
+    left = any(tl)
+    trl = list(map(add, tr, tl[1:])) if left else tr[:-1]   # blank halves trimmed between item k and k+1
+    TL = list(accumulate(tl, initial=0.0)) if left else [0.0] * (n + 1)
+    T = list(accumulate(map(add, w, gap) if latin_gaps else w, initial=0.0))
+    SQ = list(accumulate(sq, initial=0.0)) if any(sq) else [0.0] * (n + 1)
+    GS = list(accumulate(map(sub, gap, gapmin), initial=0.0)) if latin_gaps else [0.0] * (n + 1)
     NS = list(accumulate(map(not_, stretch), initial=0))
     spaces = [m.start() for m in _SPACE.finditer(chars)]
     return _Items(chars, faces, sizes, adv, tl, tr, endtrim, sq, gap, gapmin, gapmax, stretch,
