@@ -18,11 +18,10 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .edition.article import CachedArticles
 from .edition.load import load_edition
 from .edition.model import Edition
 from .edition.source import display_path, read_limited
-from .engine import compose_edition, draw_products
+from .engine import CachedArticles, compose_edition, draw_products
 from .fonts import FontError, FontRegistry
 from .output import commit, lock, recover, write_atomic  # noqa: F401  (write_atomic: used by the CLI and QA)
 from .problems import Problems, Severity

@@ -4,6 +4,9 @@ worker processes and stage times. The stages it runs know none of this:
 `compose.page.compose_page` composes one page from explicit inputs, `render.pdf.page_ops`
 draws one, `render.edition` makes the products from the drawings.
 
+`CachedArticles`: the load stage's memory — an article file whose bytes (and pictures')
+did not change is not parsed again.
+
 `compose_edition`: pages are composed in order (a jump carries an article's overflow to a
 later page), cut into runs no jump crosses when several processes work (`_ranges`), and
 each page is drawn as soon as it is composed. A page's cache key is the hash of what its
@@ -18,19 +21,64 @@ stream and print PDF are cached under its layout.json line.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from .compose.body import BodyFlow, body_flow
 from .compose.display import Setter
 from .compose.furniture import masthead_copy
 from .compose.page import _Pending, _Piece, compose_page
+from .edition.article import load_article, picture_digest
 from .edition.model import Article, Edition, Image, Page
+from .edition.source import MAX_TEXT_BYTES, display_path, read_limited
 from .fonts import FontRegistry, codepoint
 from .problems import Problems
 from .styles import PageTemplate
 from .tree import EditionTree, LineBlocks, PageTree, kept_blocks, page_line
+
+
+class CachedArticles:
+    """`load_article` with a memory: an article that loaded without errors is kept in the
+    build cache under its file's bytes (and where it was read from, which messages
+    name), and reused while the pictures it shows still have the same bytes. The
+    edition's articles are kept together in one entry (one file to read and write,
+    not one per article): `save()` writes it when something changed."""
+
+    def __init__(self, cache, root: Path):
+        from .cache import key_of
+        self.cache = cache
+        self.key = key_of("articles", root)
+        self.known: dict = cache.get_object("articles", self.key) or {}
+        self.kept: dict = {}
+
+    def __call__(self, file: Path, root: Path, problems: Problems) -> Article | None:
+        from .cache import key_of
+        try:
+            raw = read_limited(file, MAX_TEXT_BYTES)
+        except OSError:   # too large, unreadable: load_article says so
+            return load_article(file, root, problems)
+        key = key_of("article", file, display_path(file), root, raw)
+        hit = self.known.get(key)
+        if hit is not None:
+            article, found, pictures = hit
+            if all(picture_digest(path) == digest for path, digest in pictures):
+                problems.extend(found)
+                self.kept[key] = hit
+                return article
+        found = Problems()
+        article = load_article(file, root, found)
+        problems.extend(found)
+        if article is not None and not found.has_errors():
+            pictures = [(b.path, b.sha256) for b in article.body if isinstance(b, Image)]
+            self.kept[key] = (article, list(found), pictures)
+        return article
+
+    def save(self) -> None:
+        if self.kept.keys() != self.known.keys():
+            self.cache.put_object("articles", self.key, self.kept)
 
 
 class _Flows:
@@ -273,7 +321,6 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     and print pages (the line, the render options and the fonts). A print page's /ID is a
     plain hash of its line and the options — not a cache key, which also holds banmian's
     source files' dates, different in two installations of one version."""
-    import hashlib
     import json
 
     from .cache import BuildCache, fonts_identity, key_of

@@ -27,7 +27,7 @@ from .model import (
     Subhead,
     Table,
 )
-from .source import MAX_TEXT_BYTES, _Source, display_path, inside, read_limited, read_text
+from .source import _Source, display_path, inside, read_limited, read_text
 from .yamlsrc import YamlError, load_located
 
 FRONT_KEYS = {"kicker", "headline", "subhead", "byline", "dateline", "short_headline",
@@ -55,48 +55,8 @@ _FIGURE = re.compile(r"^[+\-−±]?\d[\d,.]*\s?[%％]?$|^[—–-]+$")
 MAX_TABLE_COLUMNS, MAX_TABLE_ROWS = 12, 500
 
 
-class CachedArticles:
-    """`load_article` with a memory: an article that loaded without errors is kept in the
-    build cache under its file's bytes (and where it was read from, which messages
-    name), and reused while the pictures it shows still have the same bytes. The
-    edition's articles are kept together in one entry (one file to read and write,
-    not one per article): `save()` writes it when something changed."""
-
-    def __init__(self, cache, root: Path):
-        from ..cache import key_of
-        self.cache = cache
-        self.key = key_of("articles", root)
-        self.known: dict = cache.get_object("articles", self.key) or {}
-        self.kept: dict = {}
-
-    def __call__(self, file: Path, root: Path, problems: Problems) -> Article | None:
-        from ..cache import key_of
-        try:
-            raw = read_limited(file, MAX_TEXT_BYTES)
-        except OSError:   # too large, unreadable: load_article says so
-            return load_article(file, root, problems)
-        key = key_of("article", file, display_path(file), root, raw)
-        hit = self.known.get(key)
-        if hit is not None:
-            article, found, pictures = hit
-            if all(_digest(path) == digest for path, digest in pictures):
-                problems.extend(found)
-                self.kept[key] = hit
-                return article
-        found = Problems()
-        article = load_article(file, root, found)
-        problems.extend(found)
-        if article is not None and not found.has_errors():
-            pictures = [(b.path, b.sha256) for b in article.body if isinstance(b, Image)]
-            self.kept[key] = (article, list(found), pictures)
-        return article
-
-    def save(self) -> None:
-        if self.kept.keys() != self.known.keys():
-            self.cache.put_object("articles", self.key, self.kept)
-
-
-def _digest(path: Path) -> str | None:
+def picture_digest(path: Path) -> str | None:
+    """SHA-256 of a picture's bytes, or None if it cannot be read."""
     try:
         return hashlib.sha256(read_limited(path, MAX_IMAGE_BYTES)).hexdigest()
     except OSError:
@@ -198,7 +158,7 @@ def _body(text: str, first_line: int, file: Path, root: Path, problems: Problems
                     if credit is None:
                         credit = embedded_credit(path)
                     blocks.append(Image(path, cleanup.clean_text(m.group("caption").strip(), counts), chunk_line,
-                                        size[0], size[1], _digest(path) or "",
+                                        size[0], size[1], picture_digest(path) or "",
                                         credit=cleanup.clean_text(credit, counts)[:MAX_CREDIT], **attrs))
         else:
             para = _paragraph(chunk, chunk_line, counts)
