@@ -6,9 +6,9 @@ everything it depends on (and banmian's version):
 - articles: the edition's article files as loaded (with their clean-up
   warnings), one entry for all, each under its bytes and where it was read
   from; reused while its pictures' bytes hold;
-- pages: a composed page and its drawing: the page without its blocks,
-  its jump lines and ads, its layout.json line, problems, the jumps it sends
-  on and its PDF operators (`render.pdf.PageOps`), under the hash of what
+- pages: a composed page and its drawing: its layout.json line (kept as it
+  is, before the rest), the page without its blocks, its jump lines and ads,
+  problems, the jumps it sends on and its PDF operators (`render.pdf.PageOps`), under the hash of what
   composing it reads — the edition's fields and list of pages, the page's
   own slots in edition.yaml, the template, the fonts, its articles (their
   files' bytes) and pictures, the jumps arriving, and for page 1 what its
@@ -53,7 +53,8 @@ from pathlib import Path
 from . import __version__
 from .output import write_new
 
-CACHE_FORMAT = 3   # 2: framed entries, codec JSON instead of pickle; 3: a page's drawing in its entry
+CACHE_FORMAT = 3   # 2: framed entries, codec JSON instead of pickle; 3: a page's drawing in its entry,
+                  # its layout.json line kept raw before it
 
 
 def fonts_identity(registry) -> str:
@@ -250,24 +251,40 @@ class BuildCache:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
 
-    def get_object(self, kind: str, key: str):
+    def get_object(self, kind: str, key: str, line: bool = False):
+        """The object kept under `key`; with `line`, (the line kept before it, the object)
+        — see `put_object`."""
         from .codec import CodecError, decode
         register_types()
         data = self.get_bytes(kind, key, ".json")
         if data is None:
             return None
+        head = b""
+        if line:
+            head, newline, data = data.partition(b"\n")
         try:
-            return decode(data)
+            if line and not newline:
+                raise CodecError("no line before the object")
+            obj = decode(data)
+            return (head, obj) if line else obj
         except CodecError:   # signed by us yet unreadable: written by another banmian
             self.kinds[kind][0] -= 1
             self.kinds[kind][1] += 1
             self.rejected += 1
             return None
 
-    def put_object(self, kind: str, key: str, obj) -> None:
+    def put_object(self, kind: str, key: str, obj, line: bytes | None = None) -> None:
+        """Keep `obj` in codec JSON; `line` (bytes without a newline: a page's compact
+        layout.json line) is kept before it as it is — not escaped into a JSON string,
+        read back with `get_object(..., line=True)`."""
         from .codec import encode
         register_types()
-        self.put_bytes(kind, key, encode(obj), ".json")
+        if line is not None:
+            if b"\n" in line:
+                raise ValueError("a kept line may not hold a newline")
+            self.put_bytes(kind, key, line + b"\n" + encode(obj), ".json")
+        else:
+            self.put_bytes(kind, key, encode(obj), ".json")
 
     def merge(self, used: set[Path], kinds: dict[str, list[int]], rejected: int = 0) -> None:
         """Take in what a worker process used of the same cache folder."""

@@ -145,9 +145,9 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
     """Compose consecutive pages (no jump arrives from before them); returns them and the
     seconds spent setting article bodies.
 
-    A page reused from the cache is its entry: the page without its blocks, its jump
-    lines and ads, its layout.json line, its problems, the jumps it sends on and its
-    drawing. A page composed now is drawn at once (`job.draw`) and then held as its line
+    A page reused from the cache is its entry: its layout.json line (kept as it is), then
+    the page without its blocks, its jump lines and ads, its problems, the jumps it sends
+    on and its drawing. A page composed now is drawn at once (`job.draw`) and then held as its line
     (`LineBlocks`): its blocks are not kept, in memory or in the cache — the drawing is
     what the products are made from."""
     edition, tpl = job.edition, job.tpl
@@ -158,10 +158,9 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
     for page in pages:
         arriving = pending.pieces.pop(page.number, [])
         key = _page_key(job.base, edition, page, arriving, job.article_keys) if cache is not None else None
-        hit = cache.get_object("pages", key) if key is not None else None
-        if hit is not None and (hit[5] is not None or job.draw is None):
-            head, kept, line, page_problems, outgoing, drawing = hit
-            line = line.encode()
+        hit = cache.get_object("pages", key, line=True) if key is not None else None
+        if hit is not None and (hit[1][4] is not None or job.draw is None):
+            line, (head, kept, page_problems, outgoing, drawing) = hit
             tree = replace(head, blocks=LineBlocks(line, kept))
             for target, piece in outgoing:
                 pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
@@ -173,15 +172,14 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                       for s in page.slots] + arriving
             tree = compose_page(edition, page, pieces, tpl, setter, pending, page_problems, job.allow_overset)
             flows.done(page)
-            line = page_line(tree)
+            line = page_line(tree).encode()
             drawing = job.draw(tree) if job.draw else None
             if key is not None:
                 # what this page sends on: continuations of its jumps, with the article by id
                 outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
                             for pc in v[before.get(n, 0):]]
-                cache.put_object("pages", key, (replace(tree, blocks=()), kept_blocks(tree), line, page_problems,
-                                                outgoing, drawing))
-            line = line.encode()
+                cache.put_object("pages", key, (replace(tree, blocks=()), kept_blocks(tree), page_problems,
+                                                outgoing, drawing), line=line)
             if drawing is not None:
                 tree = replace(tree, blocks=LineBlocks(line, kept_blocks(tree)))
             out.append(_Composed(tree, line, page_problems, drawing))

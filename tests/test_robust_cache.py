@@ -182,3 +182,18 @@ def test_an_entry_file_larger_than_any_entry_is_not_read(tmp_path):
     assert cache.get_bytes("print", "c" * 64, ".pdf") is None
     assert cache.stats()["misses"] == 1
     os.unlink(big)
+
+
+def test_a_pages_line_is_kept_as_it_is_before_its_entry(tmp_path):
+    """A page's layout.json line is kept raw (not escaped into a JSON string) ahead of the
+    entry; an entry without one is not a page entry and is a miss."""
+    from layout.tree import Box
+    cache = BuildCache(tmp_path / ".cache")
+    line = '{"number":1,"blocks":[{"text":"“引号”"}]}'.encode()
+    cache.put_object("pages", "a" * 64, (Box(1, 2, 3, 4),), line=line)
+    assert cache.get_object("pages", "a" * 64, line=True) == (line, (Box(1, 2, 3, 4),))
+    assert line in (tmp_path / ".cache" / "pages" / ("a" * 64 + ".json")).read_bytes()
+    cache.put_object("pages", "b" * 64, (Box(1, 2, 3, 4),))
+    assert cache.get_object("pages", "b" * 64, line=True) is None and cache.rejected == 1
+    with pytest.raises(ValueError):
+        cache.put_object("pages", "c" * 64, (), line=b"two\nlines")

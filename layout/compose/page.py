@@ -257,10 +257,10 @@ def _grid_ads(page: Page, tpl: PageTemplate, top: int, bottom: int, auto: bool, 
             problems.error("placement", f"the ad runs off the page's type area (columns 1–{tpl.columns}, "
                            f"rows {top}–{bottom})", **where)
             continue
-        if any(_rect_overlap(Rect(p.column, p.span, p.row, p.rows), r) for _, r, _ in out):
+        rect = Rect(p.column, p.span, p.row, p.rows)
+        if any(_rect_overlap(rect, r) for _, r, _ in out):
             problems.error("overlap", "the ad overlaps another ad", **where)
             continue
-        rect = Rect(p.column, p.span, p.row, p.rows)
         rel = ad.file.relative_to(root) if root else ad.file
         box = Box(tpl.column_x(p.column), tpl.row_top(p.row), tpl.span_width(p.span), p.rows * tpl.line_pitch)
         out.append((ad, rect, Block("ad", box, image=str(rel), image_sha256=ad.sha256, label=ad.advertiser)))
