@@ -15,6 +15,7 @@ import io
 import json
 import re
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,7 +24,16 @@ from .edition.model import Edition
 from .edition.source import display_path, read_limited
 from .engine import CachedArticles, compose_edition, draw_products
 from .fonts import FontError, FontRegistry
-from .output import commit, lock, recover, write_atomic  # noqa: F401  (write_atomic: used by the CLI and QA)
+from .output import (
+    Staged,
+    commit,
+    discard,
+    lock,
+    print_page_path,
+    recover,
+    stage_chunks,
+    write_atomic,  # noqa: F401  (used by the CLI and QA)
+)
 from .problems import Problems, Severity
 from .render.pdf import RenderOptions, page_ops
 from .styles import PageTemplate, load_template
@@ -51,22 +61,25 @@ class BuildResult:
         return self.tree is not None and not self.problems.has_errors()
 
 
-def layout_json(tree: EditionTree, lines: dict[int, bytes] | None = None) -> bytes:
+def layout_json(tree: EditionTree, lines: Mapping[int, bytes] | None = None) -> bytes:
     """Compact JSON, one page per line: the C encoder (no indent) is ~20× faster than
     a pretty-printed dump of a 64-page manifest, and a page per line still diffs well.
     `lines` are pages already encoded (`tree.page_line`, as UTF-8), by page number."""
+    return b"".join(layout_json_chunks(tree, lines))
+
+
+def layout_json_chunks(tree: EditionTree, lines: Mapping[int, bytes] | None = None) -> Iterator[bytes]:
+    """layout.json a page at a time: a build writes it to its file without ever holding the
+    whole (~140 KB a page), with its lines read back from the spool one by one."""
     data = tree.to_json(pages=False)
     head = json.dumps(data, ensure_ascii=False, separators=(",", ":"))[:-1]
     lines = lines or {}
-    # one copy of the whole: each line encoded, then joined once (joining the text first and
-    # encoding after held three copies of a manifest of ~150 KB a page — 200 MB at 512 pages)
-    parts = [f'{head},"pages":[\n'.encode()]
+    yield f'{head},"pages":[\n'.encode()
     for i, p in enumerate(tree.pages):
         if i:
-            parts.append(b",\n")
-        parts.append(lines.get(p.number) or page_line(p).encode())
-    parts.append(b"\n]}\n")
-    return b"".join(parts)
+            yield b",\n"
+        yield lines.get(p.number) or page_line(p).encode()
+    yield b"\n]}\n"
 
 
 def report_json(result: BuildResult) -> bytes:
@@ -206,27 +219,10 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, 
             out_dir = Path(out) / edition.slug
             write_atomic(out_dir / "report.json", report_json(result))
         return result
-    t0 = time.perf_counter()
-    lines = result.page_lines or {p.number: page_line(p).encode() for p in tree.pages}
-    manifest = layout_json(tree, lines)
-    content_hash = hashlib.sha256(manifest).hexdigest()
-    title = f"{edition.paper.name} {edition.date.year}年{edition.date.month}月{edition.date.day}日"
-    opts = RenderOptions(edition_root=edition.root, title=title,
-                         author=edition.paper.publisher or edition.paper.name,
-                         subject=f"{edition.paper.name} 第{edition.issue}期",
-                         keywords=", ".join(p.section for p in edition.pages), date=edition.date,
-                         icc=result.icc, ink_limit=float(result.template.ink_limit), accent=edition.accent)
-    result.timings["manifest"] = time.perf_counter() - t0
-    products = draw_products(tree, result.registry, opts, content_hash, lines, result.drawings, pool, cache)
-    result.timings["render"] = products.render_seconds
-    result.timings["print"] = products.print_seconds
-    t0 = time.perf_counter()
     out_dir = Path(out) / edition.slug
+    files = _draw(result, out_dir, pool, cache)
+    t0 = time.perf_counter()
     reader_path = out_dir / f"{edition.slug}.pdf"
-    files = {out_dir / "layout.json": manifest, reader_path: products.reader}
-    for number, data in products.prints.items():
-        files[out_dir / "print" / f"{number:02d}.pdf"] = data
-    files[out_dir / "report.json"] = report_json(result)
     # only now, with everything drawn, replace the previous outputs — all of them or none
     # proofs and the website are made from the edition PDF: when it changes they go
     commit(out_dir, files, _stale_print_pages(out_dir, files),
@@ -237,10 +233,49 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, 
     return result
 
 
+def _draw(result: BuildResult, out_dir: Path, pool, cache) -> dict[Path, bytes | Staged]:
+    """The products, by their path in OUT/<slug>/: layout.json and the print pages are staged
+    there as they are made (`output.Staged`) rather than held to the end — and removed again
+    should drawing fail."""
+    edition, tree = result.edition, result.tree
+    files: dict[Path, bytes | Staged] = {}
+    try:
+        t0 = time.perf_counter()
+        lines = result.page_lines or {p.number: page_line(p).encode() for p in tree.pages}
+        digest = hashlib.sha256()
+
+        def hashed(chunks: Iterator[bytes]) -> Iterator[bytes]:
+            for chunk in chunks:
+                digest.update(chunk)
+                yield chunk
+        files[out_dir / "layout.json"] = stage_chunks(out_dir / "layout.json", hashed(layout_json_chunks(tree, lines)))
+        content_hash = digest.hexdigest()
+        title = f"{edition.paper.name} {edition.date.year}年{edition.date.month}月{edition.date.day}日"
+        opts = RenderOptions(edition_root=edition.root, title=title,
+                             author=edition.paper.publisher or edition.paper.name,
+                             subject=f"{edition.paper.name} 第{edition.issue}期",
+                             keywords=", ".join(p.section for p in edition.pages), date=edition.date,
+                             icc=result.icc, ink_limit=float(result.template.ink_limit), accent=edition.accent)
+        result.timings["manifest"] = time.perf_counter() - t0
+        products = draw_products(tree, result.registry, opts, content_hash, lines, result.drawings, pool, cache,
+                                 print_dir=out_dir / "print")
+        result.drawings = {}     # drawn: not held while the files are written
+        result.timings["render"] = products.render_seconds
+        result.timings["print"] = products.print_seconds
+        files[out_dir / f"{edition.slug}.pdf"] = products.reader
+        for number, data in products.prints.items():
+            files[print_page_path(out_dir / "print", number)] = data
+        files[out_dir / "report.json"] = report_json(result)
+    except BaseException:
+        discard(files.values())   # a failed build leaves OUT as it was
+        raise
+    return files
+
+
 _PRINT_PAGE = re.compile(r"\d{2,}\.pdf")
 
 
-def _stale_print_pages(out_dir: Path, files: dict[Path, bytes]) -> list[Path]:
+def _stale_print_pages(out_dir: Path, files: dict) -> list[Path]:
     """Print pages in OUT of pages the edition no longer has."""
     print_dir = out_dir / "print"
     if not print_dir.is_dir() or print_dir.is_symlink():

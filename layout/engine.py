@@ -17,6 +17,10 @@ its masthead prints (`furniture.masthead_copy`); its entry holds the page and it
 `draw_products`: the reader edition and the print pages from the drawings, print pages
 shared out to workers while this process makes the reader edition; a page's reader
 stream and print PDF are cached under its layout.json line.
+
+Memory: a composed page is held as its drawing, its head and its line's place in a
+`tree.LineSpool` (a temporary file), and a print page, once made, as its file staged in
+OUT (`output.Staged`) — not as bytes held to the end of the build.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import dataclasses
 import hashlib
 import itertools
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,7 +42,7 @@ from .edition.source import MAX_TEXT_BYTES, display_path, read_limited
 from .fonts import FontRegistry, codepoint
 from .problems import Problems
 from .styles import PageTemplate
-from .tree import EditionTree, LineBlocks, PageTree, kept_blocks, page_line
+from .tree import EditionTree, LineBlocks, LineSpool, PageTree, SpooledLine, kept_blocks, page_line
 
 
 class CachedArticles:
@@ -135,15 +140,15 @@ def _article_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, c
 @dataclass
 class _Composed:
     tree: PageTree
-    line: bytes                   # its layout.json line, UTF-8: half the memory of the text held to
-                                  # the end of the build (a str with any hanzi takes 2 bytes a character)
+    line: bytes | SpooledLine     # its layout.json line, UTF-8 (in this process: on disk, in the spool)
     problems: Problems
     drawing: object = None        # job.draw(tree): made when the page was composed, or kept by the cache
 
 
-def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress=None) -> tuple[list[_Composed], float]:
+def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress=None,
+                   spool: LineSpool | None = None) -> tuple[list[_Composed], float]:
     """Compose consecutive pages (no jump arrives from before them); returns them and the
-    seconds spent setting article bodies.
+    seconds spent setting article bodies. Their layout.json lines go to `spool` if given.
 
     A page reused from the cache is its entry: its layout.json line (kept as it is), then
     the page without its blocks, its jump lines and ads, its problems, the jumps it sends
@@ -161,6 +166,8 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
         hit = cache.get_object("pages", key, line=True) if key is not None else None
         if hit is not None and (hit[1][4] is not None or job.draw is None):
             line, (head, kept, page_problems, outgoing, drawing) = hit
+            if spool is not None:
+                line = spool.add(page.number, line)
             tree = replace(head, blocks=LineBlocks(line, kept))
             for target, piece in outgoing:
                 pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
@@ -180,6 +187,8 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
                             for pc in v[before.get(n, 0):]]
                 cache.put_object("pages", key, (replace(tree, blocks=()), kept_blocks(tree), page_problems,
                                                 outgoing, drawing), line=line)
+            if spool is not None:
+                line = spool.add(page.number, line)
             if drawing is not None:
                 tree = replace(tree, blocks=LineBlocks(line, kept_blocks(tree)))
             out.append(_Composed(tree, line, page_problems, drawing))
@@ -229,7 +238,7 @@ def _ranges(edition: Edition, parts: int) -> list[tuple[int, int]]:
 class ComposedEdition:
     tree: EditionTree
     problems: Problems
-    lines: dict[int, bytes]     # page number -> the page's layout.json line (compact JSON, UTF-8)
+    lines: LineSpool            # page number -> the page's layout.json line (compact JSON, UTF-8)
     typeset_seconds: float = 0.0   # of the whole, the time this process spent setting article bodies
     drawings: dict = field(default_factory=dict)   # page number -> draw(page), made now or kept by the cache
 
@@ -254,14 +263,17 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     ranges = _ranges(edition, pool.jobs if pool is not None and pool.parallel else 1)
     first = ranges[0]
 
+    spool = LineSpool()
+
     def here():
-        return _compose_range(job, list(edition.pages[first[0]:first[1]]), cache, setter, report)
+        return _compose_range(job, list(edition.pages[first[0]:first[1]]), cache, setter, report, spool)
 
     state = (job, cache.folder if cache is not None else None)
     (composed, typeset_seconds), theirs = (pool.alongside(state, compose_range_in_worker, ranges[1:], here)
                                            if len(ranges) > 1 else (here(), []))
     for pages, (used, kinds, rejected) in theirs:
         for head, blocks, kept, line, page_problems, drawing in pages:
+            line = spool.add(head.number, line)
             tree = replace(head, blocks=LineBlocks(line, kept) if blocks is None else blocks)
             composed.append(_Composed(tree, line, page_problems, drawing))
             report(head.number)
@@ -273,7 +285,7 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     tree = EditionTree(edition.slug, edition.paper.name, edition.paper.publisher, edition.date.isoformat(),
                        edition.issue, tpl.name, tuple(c.tree for c in composed),
                        {f.psname: f.path.name for f in registry.faces.values()})
-    return ComposedEdition(tree, problems, {c.tree.number: c.line for c in composed}, typeset_seconds,
+    return ComposedEdition(tree, problems, spool, typeset_seconds,
                            {c.tree.number: c.drawing for c in composed if c.drawing is not None})
 
 
@@ -294,34 +306,52 @@ class KeptFonts:
         self.cache.put_object("fonts", self._key(face, chars), embedded)
 
 
-def print_pages(state, numbers: list[int]) -> dict[int, bytes]:
-    """Print PDFs of the pages `numbers` (a worker's chunk): state is (tree, registry,
-    render options, page keys, page drawings)."""
+def print_pages(state, numbers: list[int]):
+    """Print PDFs of the pages `numbers` (a worker's chunk), each put in the cache and — given
+    OUT's print folder — staged beside its final name as soon as it is made (not held to the
+    end of the build); returns them by page number, and what was used of the cache.
+    state: (tree, registry, render options, page keys, page drawings, cache keys, cache
+    folder, print folder)."""
+    from .cache import BuildCache
+    from .output import discard, print_page_path, stage
     from .render.edition import print_pdf
-    tree, registry, opts, page_keys, drawings = state
+    tree, registry, opts, page_keys, drawings, cache_keys, folder, print_dir = state
+    cache = BuildCache(folder)
     by_number = {p.number: p for p in tree.pages}
-    return {n: print_pdf(tree, by_number[n], registry, opts, page_keys[n], drawings.get(n)) for n in numbers}
+    made: dict = {}
+    try:
+        for n in numbers:
+            data = print_pdf(tree, by_number[n], registry, opts, page_keys[n], drawings.get(n))
+            cache.put_bytes("print", cache_keys[n], data, ".pdf")
+            made[n] = stage(print_page_path(print_dir, n), data) if print_dir is not None else data
+    except BaseException:
+        discard(made.values())
+        raise
+    return made, (cache.used, cache.kinds, cache.rejected)
 
 
 @dataclass
 class Products:
     reader: bytes                  # the reader edition
-    prints: dict[int, bytes]       # page number -> its print PDF
+    prints: dict                   # page number -> its print PDF: bytes, or `output.Staged` in OUT
     render_seconds: float          # the reader edition (and, with workers, this process's print pages)
     print_seconds: float
 
 
-def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash: str, lines: dict[int, bytes],
-                  drawings: dict, pool=None, cache=None) -> Products:
+def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash: str, lines: Mapping[int, bytes],
+                  drawings: dict, pool=None, cache=None, print_dir: Path | None = None) -> Products:
     """The reader edition and every print page, from the pages' drawings (`render.pdf.PageOps`),
     reusing what the cache holds: a page's compressed content stream in the reader edition
     (its layout.json line and the fonts), the reader's embedded fonts (face and characters),
     and print pages (the line, the render options and the fonts). A print page's /ID is a
     plain hash of its line and the options — not a cache key, which also holds banmian's
-    source files' dates, different in two installations of one version."""
+    source files' dates, different in two installations of one version. With `print_dir`
+    (OUT's print folder) each print page is staged there as soon as it is made or read
+    from the cache (`output.Staged`), for `output.commit` to rename."""
     import json
 
     from .cache import BuildCache, fonts_identity, key_of
+    from .output import discard, print_page_path, stage
     from .parallel import Pool, split
     from .render.edition import reader_pdf
     pool = pool or Pool(1)
@@ -332,49 +362,62 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     if opts.icc:   # the profile by its hash: it may be megabytes, hashed once per page below
         options["icc"] = hashlib.sha256(opts.icc).hexdigest()
     options = json.dumps(options, sort_keys=True, default=str)
-    digests = {n: hashlib.sha256(line).hexdigest() for n, line in lines.items()}   # each line once
+    if isinstance(lines, LineSpool):
+        digests = {n: lines.digest(n) for n in lines}      # taken as the lines were spooled
+    else:
+        digests = {n: hashlib.sha256(line).hexdigest() for n, line in lines.items()}
     page_keys = {n: hashlib.sha256(f"print\0{d}\0{options}".encode()).hexdigest() for n, d in digests.items()}
     stream_keys = {n: key_of("reader", d, fonts) for n, d in digests.items()}
-    print_keys = {n: key_of("print", page_keys[n], fonts) for n in lines}
+    print_keys = {n: key_of("print", page_keys[n], fonts) for n in digests}
     ops = dict(drawings)
     streams, prints = {}, {}
-    for number in lines:
-        stream = cache.get_bytes("reader", stream_keys[number], ".z")
-        if stream is not None:
-            streams[number] = stream
-        hit = cache.get_bytes("print", print_keys[number], ".pdf")
-        if hit is not None:
-            prints[number] = hit
-    cached_streams = set(streams)
-    todo = [p.number for p in tree.pages if p.number not in prints]
+    try:
+        for number in digests:
+            stream = cache.get_bytes("reader", stream_keys[number], ".z")
+            if stream is not None:
+                streams[number] = stream
+            hit = cache.get_bytes("print", print_keys[number], ".pdf")
+            if hit is not None:
+                prints[number] = stage(print_page_path(print_dir, number), hit) if print_dir is not None else hit
+        cached_streams = set(streams)
+        todo = [p.number for p in tree.pages if p.number not in prints]
 
-    def reader() -> bytes:
-        return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))   # fills streams
+        def reader() -> bytes:
+            # fills `streams`
+            return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))
 
-    state = (tree, registry, opts, page_keys, ops)
-    if pool.parallel and todo:
-        # The workers draw print pages while this process draws the reader edition and then
-        # its share of print pages. The reader edition costs about what half as many print
-        # pages do (64 synthetic pages: 0.28 s against 0.53 s): shares even out the work.
-        reader_cost = len(tree.pages) // 2
-        share = max(0, min(len(todo), round((len(todo) + reader_cost) / pool.jobs - reader_cost)))
-        mine, theirs = todo[len(todo) - share:], todo[:len(todo) - share]
-        chunks = split(theirs, pool.jobs - 1, weight=lambda _: 1) if theirs else []
-        (reader_bytes, made), parts = pool.alongside(state, print_pages, chunks,
-                                                     lambda: (reader(), print_pages(state, mine)))
-        made.update({k: v for part in parts for k, v in part.items()})
-        render_seconds = time.perf_counter() - t0
-        t0 = time.perf_counter()
-    else:
-        reader_bytes = reader()
-        render_seconds = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        made = print_pages(state, todo)
+        state = (tree, registry, opts, page_keys, ops, print_keys, cache.folder, print_dir)
+        if pool.parallel and todo:
+            # The workers draw print pages while this process draws the reader edition and then
+            # its share of print pages. The reader edition costs about what half as many print
+            # pages do (64 synthetic pages: 0.28 s against 0.53 s): shares even out the work.
+            reader_cost = len(tree.pages) // 2
+            share = max(0, min(len(todo), round((len(todo) + reader_cost) / pool.jobs - reader_cost)))
+            mine, theirs = todo[len(todo) - share:], todo[:len(todo) - share]
+            chunks = split(theirs, pool.jobs - 1, weight=lambda _: 1) if theirs else []
+            def here():
+                drawn = reader()
+                made = print_pages(state, mine)
+                prints.update(made[0])    # staged: removed below should a worker fail
+                return drawn, made
+            # (a worker's pages staged before another worker failed are left for the next
+            # build's `output.recover` to remove)
+            (reader_bytes, ours), parts = pool.alongside(state, print_pages, chunks, here)
+            render_seconds = time.perf_counter() - t0
+            t0 = time.perf_counter()
+        else:
+            reader_bytes = reader()
+            render_seconds = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            ours, parts = print_pages(state, todo), []
+        for made, (used, kinds, rejected) in [ours, *parts]:
+            prints.update(made)
+            cache.merge(used, kinds, rejected)
+    except BaseException:
+        discard(prints.values())
+        raise
     for number in set(streams) - cached_streams:
         cache.put_bytes("reader", stream_keys[number], streams[number], ".z")
-    for number, data in made.items():
-        cache.put_bytes("print", print_keys[number], data, ".pdf")
-    prints.update(made)
     return Products(reader_bytes, prints, render_seconds, time.perf_counter() - t0)
 
 

@@ -26,12 +26,19 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 JOURNAL = ".commit.json"
 TMP_SUFFIX = ".banmian-tmp"
 _TMP_NAME = re.compile(r"\..+\.[0-9a-f]{16}" + re.escape(TMP_SUFFIX))
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def print_page_path(print_dir: Path, number: int) -> Path:
+    """A print page's file: OUT/<slug>/print/NN.pdf."""
+    return print_dir / f"{number:02d}.pdf"
 
 
 def temp_name(path: Path) -> Path:
@@ -41,6 +48,11 @@ def temp_name(path: Path) -> Path:
 def write_new(path: Path, *chunks: bytes) -> Path:
     """`chunks` written to a new temporary file beside `path`; returns its name. On failure
     the temporary file is removed and the error raised."""
+    return write_chunks(path, chunks)
+
+
+def write_chunks(path: Path, chunks: Iterable[bytes]) -> Path:
+    """`write_new` of an iterable of chunks, written as they come."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(path)
     try:
@@ -53,6 +65,48 @@ def write_new(path: Path, *chunks: bytes) -> Path:
             os.unlink(tmp)
         raise
     return tmp
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A product already written under a temporary name beside its final one (`write_new`),
+    as soon as it was made: a long edition's pages are not all held in memory until the
+    commit. `commit` renames it into place, or removes it if the file already holds the
+    same bytes or the commit fails."""
+    tmp: Path
+
+
+def stage(path: Path, data: bytes) -> Staged:
+    return Staged(write_new(path, data))
+
+
+def stage_chunks(path: Path, chunks: Iterable[bytes]) -> Staged:
+    """`chunks` (an iterator: never all in memory at once) staged beside `path`."""
+    return Staged(write_chunks(path, chunks))
+
+
+def discard(files) -> None:
+    """Remove the temporary files of staged products a failed build will not commit."""
+    for data in files:
+        if isinstance(data, Staged):
+            with contextlib.suppress(OSError):
+                os.unlink(data.tmp)
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes, read a block at a time."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                x, y = fa.read(1 << 20), fb.read(1 << 20)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return False
 
 
 def same_bytes(path: Path, data: bytes) -> bool:
@@ -82,16 +136,21 @@ def _remove(path: Path) -> None:
             shutil.rmtree(doomed, ignore_errors=True)
 
 
-def commit(folder: Path, files: dict[Path, bytes], remove: list[Path] = (),
+def commit(folder: Path, files: dict[Path, bytes | Staged], remove: list[Path] = (),
            derived: dict[Path, list[Path]] | None = None) -> list[Path]:
-    """Replace the products in `folder` by `files` (path -> bytes) and remove `remove`, and
-    the products `derived[p]` made from a file p that changes now — all or nothing as far
-    as a failure while writing goes (see the module docstring). Returns the paths whose
-    bytes changed."""
+    """Replace the products in `folder` by `files` (path -> bytes, or a file `Staged` beside
+    it) and remove `remove`, and the products `derived[p]` made from a file p that changes
+    now — all or nothing as far as a failure while writing goes (see the module
+    docstring). Returns the paths whose bytes changed."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in files.items():
-            if not same_bytes(path, data):
+            if isinstance(data, Staged):
+                if same_file(data.tmp, path):
+                    os.unlink(data.tmp)
+                else:
+                    staged.append((data.tmp, path))
+            elif not same_bytes(path, data):
                 staged.append((write_new(path, data), path))
         remove = list(remove) + [d for _, p in staged for d in (derived or {}).get(p, ())]
         remove = [p for p in remove if p.exists() or p.is_symlink()]
@@ -105,6 +164,7 @@ def commit(folder: Path, files: dict[Path, bytes], remove: list[Path] = (),
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        discard(files.values())
         raise
     _carry_out(folder, journal)
     return [p for _, p in staged]

@@ -14,8 +14,11 @@ EditionTree the edition: paper, date, pages
 """
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .text.paragraph import Run
@@ -224,6 +227,56 @@ def blocks_from_json(items: list) -> tuple[Block, ...]:
     return tuple(map(block, items))
 
 
+class LineSpool(Mapping):
+    """Pages' layout.json lines (UTF-8) by page number, kept in an unnamed temporary file as
+    they are composed rather than in memory — a line is ~140 KB, a 1,000-page edition's
+    lines ~140 MB — and read back when layout.json is written (page by page) or a page's
+    blocks are asked for. Each line's SHA-256 is taken as it is added: the keys of the
+    page's products are made from it. The file goes when the spool does."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()   # noqa: SIM115 - open as long as the spool lives
+        self._end = 0
+        self._at: dict[int, tuple[int, int]] = {}
+        self._digests: dict[int, str] = {}
+
+    def add(self, number: int, line: bytes) -> SpooledLine:
+        fd, at = self._file.fileno(), self._end
+        view = memoryview(line)
+        while view:   # a regular file takes it all at once; a short write is carried on
+            view = view[os.pwrite(fd, view, at + len(line) - len(view)):]
+        self._end += len(line)
+        self._at[number] = (at, len(line))
+        self._digests[number] = hashlib.sha256(line).hexdigest()
+        return SpooledLine(self, number)
+
+    def digest(self, number: int) -> str:
+        return self._digests[number]
+
+    def __getitem__(self, number: int) -> bytes:
+        at, size = self._at[number]
+        data = os.pread(self._file.fileno(), size, at)
+        while len(data) < size:
+            data += os.pread(self._file.fileno(), size - len(data), at + len(data))
+        return data
+
+    def __iter__(self):
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
+@dataclass(frozen=True)
+class SpooledLine:
+    """One page's line in a `LineSpool`: `bytes(it)` reads it back."""
+    spool: LineSpool
+    number: int
+
+    def __bytes__(self) -> bytes:
+        return self.spool[self.number]
+
+
 class LineBlocks(Sequence):
     """The blocks of a page already drawn, held as nothing but its layout.json line: a
     build needs of a drawn page its drawing (`render.pdf.PageOps`), its line and — in
@@ -233,14 +286,14 @@ class LineBlocks(Sequence):
     them. Read back, the blocks have layout.json's precision (coordinates to 0.001 pt);
     the page was drawn from the exact ones, and its other fields stay exact."""
 
-    def __init__(self, line: bytes, kept: tuple[Block, ...]):
-        self._line: bytes | None = line
+    def __init__(self, line: bytes | SpooledLine, kept: tuple[Block, ...]):
+        self._line: bytes | SpooledLine | None = line
         self._blocks: tuple[Block, ...] = ()
         self.kept = kept
 
     def _load(self) -> tuple[Block, ...]:
         if self._line is not None:
-            self._blocks = blocks_from_json(json.loads(self._line)["blocks"])
+            self._blocks = blocks_from_json(json.loads(bytes(self._line))["blocks"])
             self._line = None
         return self._blocks
 

@@ -208,6 +208,23 @@ def test_a_clean_build_keeps_only_what_a_later_build_reads(edition_copy, tmp_pat
     assert written == layout_json(exact).decode()
 
 
+def test_composed_pages_lines_are_held_on_disk_and_read_back_as_written(edition_copy, tmp_path):
+    """A build does not hold every page's layout.json line in memory (~140 KB a page): they
+    are spooled to a temporary file, hashed as they go there, and layout.json — written
+    from the spool a page at a time — is what they make."""
+    from layout.tree import LineSpool, SpooledLine, page_line
+    built = build_edition(edition_copy("mini"), tmp_path / "out")
+    lines = built.page_lines
+    assert isinstance(lines, LineSpool) and sorted(lines) == [p.number for p in built.tree.pages]
+    for page in built.tree.pages:
+        assert lines[page.number] == page_line(page).encode()
+        assert lines.digest(page.number) == hashlib.sha256(lines[page.number]).hexdigest()
+    assert (built.out_dir / "layout.json").read_bytes() == layout_json(built.tree, lines)
+    spool = LineSpool()
+    line = spool.add(7, "第七版".encode() * 50_000)
+    assert isinstance(line, SpooledLine) and bytes(line) == "第七版".encode() * 50_000 and len(spool) == 1
+
+
 def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_copy, tmp_path):
     folder = edition_copy("mini")
     first = build_edition(folder, tmp_path / "inc")

@@ -22,7 +22,7 @@ import pytest
 
 import layout.output
 from layout.build import build_edition
-from layout.output import JOURNAL, TMP_SUFFIX, commit
+from layout.output import JOURNAL, TMP_SUFFIX, commit, stage, stage_chunks
 
 from .conftest import ROOT
 from .robust import banmian, edit
@@ -159,6 +159,46 @@ def test_commit_replaces_only_what_changed_and_removes_what_it_is_told(tmp_path)
     changed = commit(tmp_path, {tmp_path / "a": b"same", tmp_path / "b": b"new"}, [tmp_path / "gone"])
     assert changed == [tmp_path / "b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+def test_staged_products_are_renamed_into_place_or_dropped_when_the_file_already_holds_them(tmp_path):
+    (tmp_path / "a").write_bytes(b"same")
+    a, b = stage(tmp_path / "a", b"same"), stage_chunks(tmp_path / "b", iter([b"n", b"ew"]))
+    assert a.tmp.name.endswith(TMP_SUFFIX) and b.tmp.read_bytes() == b"new"
+    assert commit(tmp_path, {tmp_path / "a": a, tmp_path / "b": b}) == [tmp_path / "b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]      # no temporary file left
+    assert (tmp_path / "b").read_bytes() == b"new"
+
+
+def test_a_commit_that_fails_removes_the_products_staged_for_it(tmp_path, monkeypatch):
+    staged = stage(tmp_path / "print" / "01.pdf", b"page")
+
+    def disk_full(path, *chunks):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(layout.output, "write_new", disk_full)
+    with pytest.raises(OSError):
+        commit(tmp_path, {tmp_path / "print" / "01.pdf": staged, tmp_path / "layout.json": b"{}"})
+    assert list(tmp_path.rglob("*")) == [tmp_path / "print"]
+
+
+def test_a_build_whose_drawing_fails_leaves_no_staged_page_behind(edition_copy, tmp_path, monkeypatch):
+    import layout.render.edition
+    folder, out = edition_copy("mini"), tmp_path / "out"
+    assert build_edition(folder, out).ok
+    before = snapshot(out / "mini")
+    edit(folder, "articles/a.md", "186公里", "187公里")
+    real, calls = layout.render.edition.print_pdf, []
+
+    def fails_on_the_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("drawing failed")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(layout.render.edition, "print_pdf", fails_on_the_second)
+    with pytest.raises(RuntimeError):
+        build_edition(folder, out, jobs=1, clean=True)
+    assert snapshot(out / "mini") == before
+    assert not [p for p in (out / "mini").rglob("*") if p.name.endswith(TMP_SUFFIX)]
 
 
 def test_two_site_runs_into_one_folder_at_once_both_succeed_with_one_complete_site(edition_copy, tmp_path):

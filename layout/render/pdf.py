@@ -449,6 +449,7 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
     if stream is None:
         stream = zlib.compress(pdf_page.stream.encode("latin-1"), CONTENT_COMPRESSION)
     pdf_page.Contents = _flate_stream({}, stream)
+    pdf_page.stream = None   # the operators as text (~4× the compressed stream): not held to the end
     return stream
 
 
