@@ -9,7 +9,7 @@ import pytest
 from layout.build import build_edition, compose
 from layout.compose.display import Setter
 
-from .conftest import ROOT
+from .conftest import ROOT, SAMPLE
 
 CONTENT_KINDS = {"masthead", "folio", "kicker", "headline", "subhead", "byline", "body", "image", "caption", "jump"}
 
@@ -23,6 +23,28 @@ def test_layout_json_validates_against_the_documented_schema(manifest):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((ROOT / "docs" / "layout.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(manifest, schema)
+
+
+def test_a_page_line_is_exactly_the_json_of_the_page(sample_build):
+    """layout.json's lines are written directly, not through dicts: they must stay the
+    text json.dumps makes of `to_json()` — for every kind of line the sample has
+    (vertical, rotated, table rows, subheads) and for strings and numbers at the edges."""
+    from layout.text.paragraph import Run
+    from layout.tree import Block, Box, TextLine, page_line
+
+    def dumped(value) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    pages = compose(SAMPLE).tree.pages
+    assert all(page_line(p) == dumped(p.to_json()) for p in pages)
+    kinds = {k for p in pages for b in p.blocks for ln in b.lines for k in ("vertical", "rotated", "table", "heading")
+             if getattr(ln, k)}
+    assert kinds == {"vertical", "rotated", "table", "heading"}
+    runs = (Run("F", 9, -0.0, '"', -1e-9), Run("G", 9.5, 1e20, "", 0.1))
+    odd = TextLine('引"号\\与\n控制\x01符\u2028', -0.0, 1e-7, runs, 3.14159, False, table="row", cells=(1, 1))
+    block = Block("body", Box(0.1, 2, 3, 4), "a-\"1", (odd,), rules=(), image="x.jpg", image_sha256="00",
+                  colour="red", link=3, column=2, crop=(0.1, 0, 1, 1), label="广告", fill=(0, 0.5, 0, 1))
+    assert block.json_text() == dumped(block.to_json())
+    assert Block("rule", Box(0, 0, 1, 1)).json_text() == dumped(Block("rule", Box(0, 0, 1, 1)).to_json())
 
 
 def test_every_body_baseline_sits_on_the_page_grid(manifest):
