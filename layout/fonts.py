@@ -41,34 +41,72 @@ class FontFace:
 
 def _cache_file(path: str, mtime_ns: int, size: int, index: int = 0) -> Path:
     import hashlib
-    import os
+    import sys
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banmian" / "fonts"
-    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|3".encode()).hexdigest()[:32]
-    return base / f"{key}.json"
+    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|4|{sys.byteorder}".encode()).hexdigest()[:32]
+    return base / f"{key}.metrics"
+
+
+_METRICS = b"banmian font metrics 4\n"
+
+
+def _pack_metrics(psname: str, widths: dict, gids: dict) -> bytes:
+    """The metrics as arrays (code points, advances, glyph ids) after a SHA-256 of them: read
+    back in ~5 ms a face where the JSON of the same dicts took ~25 ms to decode and check."""
+    import hashlib
+    from array import array
+    chars = list(widths)
+    name = psname.encode("utf-8")
+    body = b"".join([len(name).to_bytes(2, "little"), name, len(chars).to_bytes(4, "little"),
+                     array("H", map(ord, chars)).tobytes(), array("d", [widths[c] for c in chars]).tobytes(),
+                     array("I", [gids[c] for c in chars]).tobytes()])
+    return _METRICS + hashlib.sha256(body).digest() + body
+
+
+def _unpack_metrics(data: bytes) -> tuple[str, dict, dict] | None:
+    """`_pack_metrics`' data, or None when it is not exactly that (a damaged or foreign file:
+    the file is the user's)."""
+    import hashlib
+    import math
+    from array import array
+    head = len(_METRICS) + 32
+    body = data[head:]
+    if not data.startswith(_METRICS) or hashlib.sha256(body).digest() != data[len(_METRICS):head]:
+        return None
+    size = int.from_bytes(body[:2], "little")
+    psname = body[2:2 + size].decode("utf-8")
+    at = 2 + size
+    count = int.from_bytes(body[at:at + 4], "little")
+    at += 4
+    codes, advances, glyphs = array("H"), array("d"), array("I")
+    for arr in (codes, advances, glyphs):
+        end = at + count * arr.itemsize
+        arr.frombytes(body[at:end])
+        at = end
+    if at != len(body) or (count and not (min(advances) >= 0 and max(advances) < 100
+                                          and math.isfinite(sum(advances)))):
+        return None
+    chars = list(map(chr, codes))
+    return psname, dict(zip(chars, advances)), dict(zip(chars, glyphs))
 
 
 @functools.lru_cache(maxsize=64)
 def _read_face(path: str, mtime_ns: int, index: int = 0) -> tuple[str, dict, dict]:
-    """(PostScript name, char -> advance in em, char -> glyph id), from a per-user JSON cache
-    when the file is unchanged: decoding a GBK face's cmap and hmtx costs ~0.15 s, the
-    cache ~0.02 s."""
-    import json
+    """(PostScript name, char -> advance in em, char -> glyph id), from a per-user cache when
+    the file is unchanged: decoding a GBK face's cmap and hmtx costs ~0.15 s, the cache
+    ~5 ms."""
     cache = _cache_file(path, mtime_ns, Path(path).stat().st_size, index)
     try:
-        psname, widths, gids = json.loads(cache.read_text(encoding="utf-8"))
-        # the file is the user's and may be damaged: use it only when it has the shape we write
-        if isinstance(psname, str) and isinstance(widths, dict) and isinstance(gids, dict) \
-                and widths.keys() == gids.keys() and all(len(c) == 1 for c in widths) \
-                and all(type(w) in (int, float) and 0 <= w < 100 for w in widths.values()) \
-                and all(type(g) is int and g >= 0 for g in gids.values()):
-            return psname, widths, gids
-    except (OSError, ValueError, TypeError):
+        value = _unpack_metrics(cache.read_bytes())
+        if value is not None:
+            return value
+    except (OSError, ValueError):
         pass
     value = _decode_face(path, index)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        tmp.write_bytes(_pack_metrics(*value))
         os.replace(tmp, cache)
     except OSError:
         pass  # a read-only home is fine: the metrics were decoded anyway

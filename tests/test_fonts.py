@@ -1,7 +1,9 @@
 """The font registry: shipped faces, coverage, fallback chains, missing glyphs."""
 from __future__ import annotations
 
+import hashlib
 import shutil
+import struct
 
 import pytest
 
@@ -88,6 +90,19 @@ def test_a_damaged_metrics_cache_in_the_users_folder_is_decoded_again(tmp_path, 
     st = path.stat()
     good = fonts._read_face.__wrapped__(str(path), st.st_mtime_ns)
     cache = fonts._cache_file(str(path), st.st_mtime_ns, st.st_size)
-    for damage in ['["X", {"中": "wide"}, {"中": 1}]', '[1, 2, 3]', '{"a": 1}', '["X", {}, {"中": -1}]', "[tru"]:
-        cache.write_text(damage, encoding="utf-8")
+    packed = cache.read_bytes()
+    assert fonts._read_face.__wrapped__(str(path), st.st_mtime_ns) == good     # read back from the cache
+    flipped = bytearray(packed)
+    flipped[-5] ^= 0xFF                                                       # one glyph id damaged
+    forged_head = fonts._METRICS + bytes(32) + packed[len(fonts._METRICS) + 32:]
+    for damage in [packed[:-1], bytes(flipped), forged_head, b"", b'["X", {"\xe4": 1}, {}]', packed + b"\0"]:
+        cache.write_bytes(damage)
         assert fonts._read_face.__wrapped__(str(path), st.st_mtime_ns) == good
+    # a file with a matching digest but advances out of range is still refused
+    body = packed[len(fonts._METRICS) + 32:]
+    count_at = 2 + int.from_bytes(body[:2], "little")
+    count = int.from_bytes(body[count_at:count_at + 4], "little")
+    widths_at = count_at + 4 + 2 * count
+    bad = body[:widths_at] + struct.pack("<d", -1.0) + body[widths_at + 8:]
+    cache.write_bytes(fonts._METRICS + hashlib.sha256(bad).digest() + bad)
+    assert fonts._unpack_metrics(cache.read_bytes()) is None
