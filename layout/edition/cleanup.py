@@ -28,6 +28,7 @@ _STRIP = re.compile(f"[{_ZERO_WIDTH}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # anything any rule below could touch: text without it is returned as it is, unscanned
 _ANY = re.compile(f"[{_ZERO_WIDTH}\x00-\x08\x0b\x0c\x0e-\x1f\x7f,:;!?.()\"']")
 
+_MARKS = re.compile("[,:;!?.]")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）", ".": "。"}
 # a mark between Chinese characters (spaces around it are swallowed); a
 # sentence mark may also end the text
@@ -58,18 +59,25 @@ def clean_text(text: str, counts: Counter | None = None) -> str:
         counts["nfc"] += 1
     if not _ANY.search(nfc):
         return nfc
+    # each rule scans the text only if the character it needs is there at all (a paragraph
+    # with a comma but no quote or bracket — most copy — is scanned once, not six times)
     text, n = _STRIP.subn("", nfc)
     counts["stripped"] += n
-    text, n = _DQUOTE.subn(lambda m: f"“{m.group(1)}”", text)
-    counts["dquote"] += n
-    text, n = _SQUOTE.subn(lambda m: f"‘{m.group(1)}’", text)
-    counts["squote"] += n
-    text, n = _OPEN.subn("（", text)
-    counts["punct"] += n
-    text, n = _CLOSE.subn(lambda m: f"{m.group(1)}）", text)
-    counts["punct"] += n
-    text, n = _BETWEEN.subn(lambda m: _FULL[m.group(1)], text)
-    counts["punct"] += n
+    if '"' in text:
+        text, n = _DQUOTE.subn(lambda m: f"“{m.group(1)}”", text)
+        counts["dquote"] += n
+    if "'" in text:
+        text, n = _SQUOTE.subn(lambda m: f"‘{m.group(1)}’", text)
+        counts["squote"] += n
+    if "(" in text:
+        text, n = _OPEN.subn("（", text)
+        counts["punct"] += n
+    if ")" in text:
+        text, n = _CLOSE.subn(lambda m: f"{m.group(1)}）", text)
+        counts["punct"] += n
+    if _MARKS.search(text):
+        text, n = _BETWEEN.subn(lambda m: _FULL[m.group(1)], text)
+        counts["punct"] += n
     return text
 
 
