@@ -4,6 +4,7 @@ Exit codes: 0 ok, 1 problems found, 2 could not run.
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -142,9 +143,16 @@ def check(edition_dir: Path = typer.Argument(..., help="the edition folder"),
 MIN_DPI, MAX_DPI = 10.0, 600.0
 
 
+def _dpi(value: float) -> float:
+    """NaN passes a range check (every comparison with it is false): refuse it by name."""
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a resolution: give one from {MIN_DPI:g} to {MAX_DPI:g}")
+    return value
+
+
 @app.command()
 def proof(source: Path = typer.Argument(..., help="an edition folder or a PDF"),
-          dpi: float = typer.Option(150.0, "--dpi", min=MIN_DPI, max=MAX_DPI),
+          dpi: float = typer.Option(150.0, "--dpi", min=MIN_DPI, max=MAX_DPI, callback=_dpi),
           pages: str = typer.Option(None, "--pages", help="e.g. 1,3-4"),
           out: Path = typer.Option(Path("output"), "-o", "--out")) -> None:
     """PNG proofs of every page (or --pages), written to OUT/<slug>/proofs/NN.png."""
@@ -183,7 +191,7 @@ def diff(a: Path = typer.Argument(..., help="build folder (OUT/<slug>) or editio
          allow: list[str] = typer.Option([], "--allow", help="an article whose changes are expected (repeatable)"),
          max_changed_pages: int = typer.Option(None, "--max-changed-pages",
                                                help="pass while at most N pages change unexpectedly"),
-         dpi: float = typer.Option(150.0, "--dpi", min=MIN_DPI, max=MAX_DPI)) -> None:
+         dpi: float = typer.Option(150.0, "--dpi", min=MIN_DPI, max=MAX_DPI, callback=_dpi)) -> None:
     """Compare two builds: diff.json, report.html; exit 0 identical, 1 differences, 2 error."""
     import json
 
