@@ -193,7 +193,7 @@ class Mark(NamedTuple):
 # Where a marked-content sequence begins (its index in PageOps.marks) and ends. The reader
 # writes BDC/EMC there; the print page drops them (a plate needs no structure).
 MARK_BEGIN, MARK_END = "\x01", "\x02"
-_MARK_TOKEN = re.compile("([\x01\x02])(\\d+)[\x01\x02]")
+_END_TOKEN = re.compile("\x02\\d+\x02")
 _MARK_TOKEN_SPACED = re.compile("^[\x01\x02]\\d+[\x01\x02] ?| [\x01\x02]\\d+[\x01\x02]")   # and its space
 
 # What each block kind is in the structure tree; kinds not named are page furniture,
@@ -394,7 +394,11 @@ def marked_content(marks: tuple, mode: str):
             mcid += 1
 
     def fill(part: str) -> str:
-        return _MARK_TOKEN.sub(lambda m: begins[int(m.group(2))] if m.group(1) == MARK_BEGIN else "EMC", part)
+        # every end is EMC (one substitution in C); the text between begin marks alternates
+        # with their indices: no Python call per mark
+        pieces = _END_TOKEN.sub("EMC", part).split(MARK_BEGIN)
+        pieces[1::2] = [begins[int(i)] for i in pieces[1::2]]
+        return "".join(pieces)
     return fill
 
 
