@@ -342,3 +342,25 @@ def test_font_tables_are_found_as_fonttools_finds_them(registry):
     for face in registry.faces.values():
         reader = TTFont(face.path, lazy=True, fontNumber=face.index).reader
         assert _raw_tables(str(face.path), face.index) == {t: reader[t] for t in KEEP_TABLES if t in reader}
+
+
+def test_two_pictures_in_a_row_leave_no_mark_token_on_the_print_page(sample_build):
+    """The reader marks each picture (BDC … EMC); the print page drops the marks. Between two
+    pictures drawn one after the other the operators are nothing but the end of one mark
+    and the beginning of the next — and both must go, or the plate gets a stray token."""
+    from dataclasses import replace
+
+    from layout.render.pdf import marked_content, page_ops
+    page = next(p for p in sample_build.tree.pages if any(b.kind == "image" for b in p.blocks))
+    image = next(b for b in page.blocks if b.kind == "image")
+    shifted = replace(image, box=replace(image.box, y=image.box.y + 1))
+    twice = replace(page, blocks=(image, shifted))
+    ops = page_ops(twice, sample_build.registry)
+    texts = [part for part in ops.parts if isinstance(part, str)]
+    assert any(part.startswith("\x02") and "\x01" in part for part in texts)     # the case itself
+    for mode in ("print", "reader"):
+        fill = marked_content(ops.marks, mode)
+        assert not [part for part in texts if {"\x01", "\x02"} & set(fill(part))], mode
+    fill = marked_content(ops.marks, "print")
+    assert fill("\x021\x02 \x012\x01") == "" and fill("q \x013\x01 Q \x023\x02") == "q Q"
+    assert fill("\x014\x01 BT ET") == "BT ET" and fill("BT ET \x024\x02") == "BT ET"

@@ -194,7 +194,16 @@ class Mark(NamedTuple):
 # writes BDC/EMC there; the print page drops them (a plate needs no structure).
 MARK_BEGIN, MARK_END = "\x01", "\x02"
 _END_TOKEN = re.compile("\x02\\d+\x02")
-_MARK_TOKEN_SPACED = re.compile("^[\x01\x02]\\d+[\x01\x02] ?| [\x01\x02]\\d+[\x01\x02]")   # and its space
+_MARK_TOKEN = re.compile("[\x01\x02]\\d+[\x01\x02]")
+
+
+def _without_marks(part: str) -> str:
+    """The operators without their mark tokens — each token and the space that joined it
+    (before it; after it at the start): the print page's operators as before tagging.
+    (Tokens are items of a space-joined list of operators, so a space before \\x01 or \\x02
+    is always one before a token.)"""
+    out = _MARK_TOKEN.sub("", part.replace(" \x01", "\x01").replace(" \x02", "\x02"))
+    return out[1:] if out[:1] == " " and part[:1] in (MARK_BEGIN, MARK_END) else out
 
 # What each block kind is in the structure tree; kinds not named are page furniture,
 # drawn as artifacts (masthead, folio, ear, imprint, rules, overset marks).
@@ -381,7 +390,7 @@ def marked_content(marks: tuple, mode: str):
     ActualText as a /Span property list (the form poppler reads as well as pdfium), EMC
     at the end; in print, nothing."""
     if mode != "reader":
-        return lambda part: _MARK_TOKEN_SPACED.sub("", part)   # the same operators as before tagging
+        return _without_marks
     begins = []
     mcid = 0
     for mark in marks:
