@@ -211,7 +211,6 @@ class BuildCache:
         count = self.kinds.setdefault(kind, [0, 0])
         d = self._dir(kind, create=False)
         path = self.folder / kind / f"{key}{suffix}"
-        self.used.add(path)
         data = None
         if d is not None:
             try:
@@ -226,11 +225,13 @@ class BuildCache:
                 data = None
         payload = unframe(data, kind, key) if data is not None and len(data) <= MAX_ENTRY_BYTES else None
         if payload is None:
+            # a rejected entry not made again by this build (put) is pruned after it
             if data is not None:
                 self.rejected += 1
             count[1] += 1
             return None
         count[0] += 1
+        self.used.add(path)
         return payload
 
     def put_bytes(self, kind: str, key: str, data: bytes, suffix: str = ".bin") -> None:
@@ -285,6 +286,11 @@ class BuildCache:
             self.put_bytes(kind, key, line + b"\n" + encode(obj), ".json")
         else:
             self.put_bytes(kind, key, encode(obj), ".json")
+
+    def keep(self, kind: str, key: str, suffix: str = ".json") -> None:
+        """Count an entry as used by this build without reading it: `prune` leaves it."""
+        if self.folder is not None:
+            self.used.add(self.folder / kind / f"{key}{suffix}")
 
     def merge(self, used: set[Path], kinds: dict[str, list[int]], rejected: int = 0) -> None:
         """Take in what a worker process used of the same cache folder."""

@@ -302,6 +302,10 @@ class KeptFonts:
     def get(self, face, chars):
         return self.cache.get_object("fonts", self._key(face, chars))
 
+    def keep(self, face, chars) -> None:
+        """The entry stays for a later build, though this one did not read it."""
+        self.cache.keep("fonts", self._key(face, chars))
+
     def put(self, face, chars, embedded) -> None:
         self.cache.put_object("fonts", self._key(face, chars), embedded)
 
@@ -381,8 +385,22 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
                 prints[number] = stage(print_page_path(print_dir, number), hit) if print_dir is not None else hit
         cached_streams = set(streams)
         todo = [p.number for p in tree.pages if p.number not in prints]
+        # the reader edition depends on layout.json (its hash), the options and the fonts: a
+        # build that changed none of them (a rebuild to check, a print page's fix) takes it whole
+        edition_key = key_of("edition", content_hash, options, fonts)
+        kept_reader = cache.get_bytes("edition", edition_key, ".pdf")
 
         def reader() -> bytes:
+            if kept_reader is not None:
+                # its embedded fonts stay in the cache for the next build that changes a page
+                kept, drawn = KeptFonts(cache, fonts), {}
+                for drawing in ops.values():
+                    for psname, text in drawing.chars.items():
+                        drawn.setdefault(psname, set()).update(text)
+                for face in registry.faces.values():
+                    if drawn.get(face.psname):
+                        kept.keep(face, frozenset(drawn[face.psname]))
+                return kept_reader
             # fills `streams`
             return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))
 
@@ -391,7 +409,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             # The workers draw print pages while this process draws the reader edition and then
             # its share of print pages. The reader edition costs about what half as many print
             # pages do (64 synthetic pages: 0.28 s against 0.53 s): shares even out the work.
-            reader_cost = len(tree.pages) // 2
+            reader_cost = len(tree.pages) // 2 if kept_reader is None else 0
             share = max(0, min(len(todo), round((len(todo) + reader_cost) / pool.jobs - reader_cost)))
             mine, theirs = todo[len(todo) - share:], todo[:len(todo) - share]
             chunks = split(theirs, pool.jobs - 1, weight=lambda _: 1) if theirs else []
@@ -418,6 +436,8 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
         raise
     for number in set(streams) - cached_streams:
         cache.put_bytes("reader", stream_keys[number], streams[number], ".z")
+    if kept_reader is None:
+        cache.put_bytes("edition", edition_key, reader_bytes, ".pdf")
     return Products(reader_bytes, prints, render_seconds, time.perf_counter() - t0)
 
 

@@ -195,7 +195,7 @@ def test_a_clean_build_keeps_only_what_a_later_build_reads(edition_copy, tmp_pat
     folder = edition_copy("mini")
     built = build_edition(folder, tmp_path / "out", clean=True)
     cache = built.out_dir / ".cache"
-    assert sorted(p.name for p in cache.iterdir()) == ["articles", "fonts", "pages", "print", "reader"]
+    assert sorted(p.name for p in cache.iterdir()) == ["articles", "edition", "fonts", "pages", "print", "reader"]
     assert len(list((cache / "pages").iterdir())) == len(built.tree.pages)
     exact = compose(folder).tree
     written = layout_json(built.tree).decode()
@@ -232,7 +232,8 @@ def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_cop
     again = build_edition(folder, tmp_path / "inc")
     assert again.cache["misses"] == 0
     hits = {k: v["hits"] for k, v in again.cache["kinds"].items()}
-    assert hits == {"articles": 1, "pages": 2, "reader": 2, "fonts": 4, "print": 2}
+    # nothing changed: the reader edition is taken whole (its fonts are not even read)
+    assert hits == {"articles": 1, "pages": 2, "reader": 2, "print": 2, "edition": 1}
     assert all((again.out_dir / rel).read_bytes() == data for rel, data in pdfs.items())
     # one article's body edited: only its page is composed and drawn again
     art = folder / "articles" / "c.md"
@@ -244,7 +245,9 @@ def test_a_rebuild_reuses_unchanged_results_and_stays_byte_identical(edition_cop
     assert {k: kinds[k] for k in ("articles", "pages", "reader", "print")} == {
         "articles": {"hits": 1, "misses": 0}, "pages": {"hits": 1, "misses": 1},
         "reader": {"hits": 1, "misses": 1}, "print": {"hits": 1, "misses": 1}}
-    assert kinds["fonts"]["misses"] == 1      # 九 is new to the body face: its subset is cut again
+    # 九 is new to the body face: its subset is cut again; the other faces' subsets were kept
+    # by the build that took the reader edition whole, though it did not read them
+    assert kinds["fonts"] == {"hits": 3, "misses": 1} and kinds["edition"] == {"hits": 0, "misses": 1}
     assert (edited.out_dir / "print" / "01.pdf").read_bytes() == pdfs["print/01.pdf"]
     clean = build_edition(folder, tmp_path / "clean", clean=True)
     for rel in ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf"]:

@@ -20,7 +20,6 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, 
 from ..fonts import FontRegistry
 from ..tree import EditionTree, PageTree, ad_blocks, jump_blocks
 from .pdf import RenderOptions, is_pdf_ad, page_geometry, place_pdf_ads, render
-from .tagged import tag
 
 PDFX_VERSION = "PDF/X-1a:2001"
 PDFX4_VERSION = "PDF/X-4"
@@ -64,6 +63,7 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
     marks = {number: page_ops.marks for number, page_ops in ops.items()}
 
     def edit(pdf) -> None:
+        from .tagged import tag  # pikepdf: imported by the builds that make a reader edition
         tag(pdf, tree, marks, opts.title, opts.author, opts.date)
         place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
     return finish(data, edit)
