@@ -19,7 +19,11 @@ from pathlib import Path
 
 import yaml
 
+# the fonts we ship: fonts/ beside the package (a source tree, an editable install), or the
+# copy a wheel carries inside it (setup.py); never a font the machine happens to have
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+if not (FONTS_DIR / "fonts.yaml").is_file():
+    FONTS_DIR = Path(__file__).resolve().parent / "_fonts"
 
 
 class FontError(Exception):

@@ -106,3 +106,27 @@ def test_a_damaged_metrics_cache_in_the_users_folder_is_decoded_again(tmp_path, 
     bad = body[:widths_at] + struct.pack("<d", -1.0) + body[widths_at + 8:]
     cache.write_bytes(fonts._METRICS + hashlib.sha256(bad).digest() + bad)
     assert fonts._unpack_metrics(cache.read_bytes()) is None
+
+
+def test_a_wheel_carries_the_shipped_fonts_and_draws_with_them_outside_the_source_tree(tmp_path):
+    """`pip install .` (not -e) puts banmian where there is no fonts/ beside it: the wheel
+    carries the shipped fonts as layout/_fonts, and the registry finds them there."""
+    import subprocess
+    import sys
+    import zipfile
+    root = FONTS_DIR.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
+                   check=True, cwd=tmp_path, capture_output=True, timeout=600)
+    wheel = next(tmp_path.glob("banmian-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        z.extractall(tmp_path / "site")
+    shipped = {p.name for p in FONTS_DIR.iterdir() if p.suffix == ".ttf"} | {"fonts.yaml", "OFL.txt"}
+    assert {f"layout/_fonts/{name}" for name in shipped} <= names
+    code = ("import sys; sys.path.insert(0, sys.argv[1])\n"
+            "from layout.fonts import FONTS_DIR, FontRegistry\n"
+            "print(FONTS_DIR); print(sorted(f.path.name for f in FontRegistry().faces.values()))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")], cwd=tmp_path, check=True,
+                         capture_output=True, text=True, timeout=60).stdout.splitlines()
+    assert out[0] == str(tmp_path / "site" / "layout" / "_fonts")
+    assert out[1] == str(sorted(p.name for p in FONTS_DIR.glob("*.ttf")))

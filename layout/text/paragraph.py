@@ -225,7 +225,9 @@ def _items(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: 
         seg_faces = list(map(t.faces.__getitem__, seg.text))
         faces.extend(seg_faces)
         adv.extend(map(t.advances.__getitem__, seg.text))
-        sizes.extend(repeat(seg.size, len(seg.text)))
+        # (a size given as an int — 9 from a template — is set as the float it is typed as:
+        # what a compiled core does, so that both write 9.0 into layout.json)
+        sizes.extend(repeat(float(seg.size), len(seg.text)))
         if measure_fn.reports_missing and None in seg_faces:
             for ch, f in zip(seg.text, seg_faces):
                 if f is None and ch not in missing:
@@ -511,6 +513,7 @@ def typeset_paragraph(segments: list[Segment], measure: float, settings: Setting
     `first_indent` pt narrower and shifted right)."""
     if measure <= 0 or any(measure < 2 * seg.size - EPS for seg in segments if seg.text):
         raise ColumnTooNarrow(f"a column of {measure:.2f} pt is narrower than two characters")
+    measure, first_indent = float(measure), float(first_indent)   # typed floats, as for `sizes` in _items
     missing: list[str] = []
     it = _items(segments, measure_fn, settings, missing)
     brk = settings.rules.opportunities(it.chars)
