@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -284,12 +283,10 @@ class LineSpool(Mapping):
         self._digests: dict[int, str] = {}
 
     def add(self, number: int, line: bytes) -> SpooledLine:
-        fd, at = self._file.fileno(), self._end
-        view = memoryview(line)
-        while view:   # a regular file takes it all at once; a short write is carried on
-            view = view[os.pwrite(fd, view, at + len(line) - len(view)):]
+        self._file.seek(self._end)
+        self._file.write(line)       # a buffered file: written in full
+        self._at[number] = (self._end, len(line))
         self._end += len(line)
-        self._at[number] = (at, len(line))
         self._digests[number] = hashlib.sha256(line).hexdigest()
         return SpooledLine(self, number)
 
@@ -298,9 +295,10 @@ class LineSpool(Mapping):
 
     def __getitem__(self, number: int) -> bytes:
         at, size = self._at[number]
-        data = os.pread(self._file.fileno(), size, at)
-        while len(data) < size:
-            data += os.pread(self._file.fileno(), size - len(data), at + len(data))
+        self._file.seek(at)
+        data = self._file.read(size)  # a buffered read returns all of it (the file is ours)
+        if len(data) != size:
+            raise OSError(f"the spool of layout.json lines lost page {number}'s line")
         return data
 
     def __iter__(self):
