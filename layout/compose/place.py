@@ -58,36 +58,52 @@ def _groupings(n: int, k: int) -> tuple[tuple[int, ...], ...]:
     return tuple(out)
 
 
+# rows each article of a group needs in a strip of a width, and their sum, by (group's
+# item keys, width): a group recurs in many layouts of a page
+_Needs = dict[tuple[tuple[int, ...], int], tuple[list[int], int]]
+
+
 def _strips(items: list[Item], columns: int, first_column: int, row: int, rows: int,
-            need: Callable[[int, int], int]) -> list[tuple[float, dict[int, Rect]]]:
+            need: Callable[[int, int], int], memo: _Needs | None = None) -> list[tuple[float, dict[int, Rect]]]:
     results = []
     n = len(items)
     if n == 0:
         return [(0.0, {})]
+    keys = tuple(it.key for it in items)
+    memo = {} if memo is None else memo
+    groups: dict[tuple[int, int, int], tuple[list[int], int]] = {}   # (first item, size, width) -> needs, spare
     for k in range(1, min(n, columns // 2) + 1):
         for widths in compositions(columns, k):
             for sizes in _groupings(n, k):
-                rects: dict[int, Rect] = {}
-                cost = 0.0
-                ok = True
-                col = first_column
+                plan = []
                 idx = 0
                 for width, size in zip(widths, sizes):
-                    group = items[idx: idx + size]
-                    idx += size
-                    needs = [need(it.key, width) for it in group]
-                    spare = rows - sum(needs)
-                    if spare < 0:
-                        ok = False
+                    group = groups.get((idx, size, width))
+                    if group is None:
+                        members = keys[idx: idx + size]
+                        known = memo.get((members, width))
+                        if known is None:
+                            needs = [need(key, width) for key in members]
+                            known = memo[(members, width)] = (needs, sum(needs))
+                        group = groups[(idx, size, width)] = (known[0], rows - known[1])
+                    if group[1] < 0:
                         break
-                    extra = [spare // size + (1 if j < spare % size else 0) for j in range(size)]
-                    r = row
-                    for it, nd, ex in zip(group, needs, extra):
-                        rects[it.key] = Rect(col, width, r, nd + ex)
-                        r += nd + ex
-                        cost += ex * ex
-                    col += width
-                if ok:
+                    plan.append(group)
+                    idx += size
+                else:
+                    rects: dict[int, Rect] = {}
+                    cost = 0.0
+                    col = first_column
+                    idx = 0
+                    for width, size, (needs, spare) in zip(widths, sizes, plan):
+                        r = row
+                        for j, nd in enumerate(needs):
+                            ex = spare // size + (1 if j < spare % size else 0)
+                            rects[keys[idx + j]] = Rect(col, width, r, nd + ex)
+                            r += nd + ex
+                            cost += ex * ex
+                        col += width
+                        idx += size
                     results.append((cost, rects))
     return results
 
@@ -111,7 +127,7 @@ def _rank_penalty(items: list[Item], rects: dict[int, Rect], columns: int) -> fl
 
 
 def _lead_corner(items: list[Item], columns: int, row: int, rows: int,
-                 need: Callable[[int, int], int]) -> list[tuple[float, dict[int, Rect]]]:
+                 need: Callable[[int, int], int], memo: _Needs) -> list[tuple[float, dict[int, Rect]]]:
     """The lead in the top-left corner, `span` columns wide; the next articles in strips
     to its right (as tall as the lead), the rest in strips below both."""
     lead, rest = items[0], items[1:]
@@ -129,10 +145,10 @@ def _lead_corner(items: list[Item], columns: int, row: int, rows: int,
                 right, under = rest[:m], rest[m:]
                 if (under and below == 0) or (not under and below > 0):
                     continue
-                lefts = _strips(right, right_cols, span + 1, row, height, need) if right else [(0.0, {})]
+                lefts = _strips(right, right_cols, span + 1, row, height, need, memo) if right else [(0.0, {})]
                 if right and not lefts:
                     continue
-                unders = _strips(under, columns, 1, row + height, below, need) if under else [(0.0, {})]
+                unders = _strips(under, columns, 1, row + height, below, need, memo) if under else [(0.0, {})]
                 if not right and right_cols:
                     continue  # the corner beside the lead would stay empty
                 for c1, r1 in lefts:
@@ -153,19 +169,20 @@ def auto_place(items: list[Item], columns: int, row: int, rows: int,
     rest = items[1:]
     by_length = sorted(rest, key=lambda it: (-need(it.key, 2), it.key))
     orders = [items, items[:1] + by_length, items[:1] + by_length[::-1]]
+    memo: _Needs = {}
     for order in orders:
-        best = _best(order, columns, row, rows, need)
+        best = _best(order, columns, row, rows, need, memo)
         if best is not None:
             return best
     return None
 
 
 def _best(items: list[Item], columns: int, row: int, rows: int,
-          need: Callable[[int, int], int]) -> dict[int, Rect] | None:
+          need: Callable[[int, int], int], memo: _Needs) -> dict[int, Rect] | None:
     candidates: list[tuple[float, dict[int, Rect]]] = []
-    candidates.extend(_strips(items, columns, 1, row, rows, need))
+    candidates.extend(_strips(items, columns, 1, row, rows, need, memo))
     if len(items) > 1:  # the page's first article is its top story, lead or not
-        candidates.extend(_lead_corner(items, columns, row, rows, need))
+        candidates.extend(_lead_corner(items, columns, row, rows, need, memo))
     best = None
     for cost, rects in candidates:
         total = cost + _rank_penalty(items, rects, columns)
