@@ -26,6 +26,7 @@ from .engine import CachedArticles, compose_edition, draw_products
 from .fonts import FontError, FontRegistry
 from .output import (
     Staged,
+    Unchanged,
     commit,
     discard,
     lock,
@@ -233,12 +234,12 @@ def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, 
     return result
 
 
-def _draw(result: BuildResult, out_dir: Path, pool, cache) -> dict[Path, bytes | Staged]:
+def _draw(result: BuildResult, out_dir: Path, pool, cache) -> dict[Path, bytes | Staged | Unchanged]:
     """The products, by their path in OUT/<slug>/: layout.json and the print pages are staged
-    there as they are made (`output.Staged`) rather than held to the end — and removed again
-    should drawing fail."""
+    there as they are made (`output.Staged`, or `Unchanged` when OUT holds those very bytes)
+    rather than held to the end — and removed again should drawing fail."""
     edition, tree = result.edition, result.tree
-    files: dict[Path, bytes | Staged] = {}
+    files: dict[Path, bytes | Staged | Unchanged] = {}
     try:
         t0 = time.perf_counter()
         lines = result.page_lines or {p.number: page_line(p).encode() for p in tree.pages}

@@ -337,7 +337,7 @@ def print_pages(state, numbers: list[int]):
 @dataclass
 class Products:
     reader: bytes                  # the reader edition
-    prints: dict                   # page number -> its print PDF: bytes, or `output.Staged` in OUT
+    prints: dict                   # page number -> its print PDF: bytes, or `output.Staged`/`Unchanged` in OUT
     render_seconds: float          # the reader edition (and, with workers, this process's print pages)
     print_seconds: float
 

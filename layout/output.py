@@ -76,8 +76,14 @@ class Staged:
     tmp: Path
 
 
-def stage(path: Path, data: bytes) -> Staged:
-    return Staged(write_new(path, data))
+@dataclass(frozen=True)
+class Unchanged:
+    """A product whose file in OUT already holds exactly its bytes: nothing to write (the
+    build holds OUT's lock, so nothing else writes there before the commit)."""
+
+
+def stage(path: Path, data: bytes) -> Staged | Unchanged:
+    return Unchanged() if same_bytes(path, data) else Staged(write_new(path, data))
 
 
 def stage_chunks(path: Path, chunks: Iterable[bytes]) -> Staged:
@@ -136,15 +142,17 @@ def _remove(path: Path) -> None:
             shutil.rmtree(doomed, ignore_errors=True)
 
 
-def commit(folder: Path, files: dict[Path, bytes | Staged], remove: list[Path] = (),
+def commit(folder: Path, files: dict[Path, bytes | Staged | Unchanged], remove: list[Path] = (),
            derived: dict[Path, list[Path]] | None = None) -> list[Path]:
-    """Replace the products in `folder` by `files` (path -> bytes, or a file `Staged` beside
-    it) and remove `remove`, and the products `derived[p]` made from a file p that changes
+    """Replace the products in `folder` by `files` (path -> bytes, a file `Staged` beside it,
+    or `Unchanged`) and remove `remove`, and the products `derived[p]` made from a file p that changes
     now — all or nothing as far as a failure while writing goes (see the module
     docstring). Returns the paths whose bytes changed."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in files.items():
+            if isinstance(data, Unchanged):
+                continue
             if isinstance(data, Staged):
                 if same_file(data.tmp, path):
                     os.unlink(data.tmp)

@@ -22,7 +22,7 @@ import pytest
 
 import layout.output
 from layout.build import build_edition
-from layout.output import JOURNAL, TMP_SUFFIX, commit, stage, stage_chunks
+from layout.output import JOURNAL, TMP_SUFFIX, Unchanged, commit, stage, stage_chunks
 
 from .conftest import ROOT
 from .robust import banmian, edit
@@ -163,11 +163,17 @@ def test_commit_replaces_only_what_changed_and_removes_what_it_is_told(tmp_path)
 
 def test_staged_products_are_renamed_into_place_or_dropped_when_the_file_already_holds_them(tmp_path):
     (tmp_path / "a").write_bytes(b"same")
-    a, b = stage(tmp_path / "a", b"same"), stage_chunks(tmp_path / "b", iter([b"n", b"ew"]))
-    assert a.tmp.name.endswith(TMP_SUFFIX) and b.tmp.read_bytes() == b"new"
-    assert commit(tmp_path, {tmp_path / "a": a, tmp_path / "b": b}) == [tmp_path / "b"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]      # no temporary file left
-    assert (tmp_path / "b").read_bytes() == b"new"
+    (tmp_path / "c").write_bytes(b"old")
+    a, b, c = stage(tmp_path / "a", b"same"), stage_chunks(tmp_path / "b", iter([b"n", b"ew"])), \
+        stage(tmp_path / "c", b"changed")
+    assert isinstance(a, Unchanged)                  # OUT holds these bytes: nothing is written
+    assert b.tmp.name.endswith(TMP_SUFFIX) and b.tmp.read_bytes() == b"new" and c.tmp.read_bytes() == b"changed"
+    same = stage_chunks(tmp_path / "a", iter([b"sa", b"me"]))   # staged, found the same at the commit
+    assert commit(tmp_path, {tmp_path / "a": same, tmp_path / "b": b, tmp_path / "c": c}) == [tmp_path / "b",
+                                                                                             tmp_path / "c"]
+    assert commit(tmp_path, {tmp_path / "a": a}) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c"]      # no temporary file left
+    assert (tmp_path / "b").read_bytes() == b"new" and (tmp_path / "c").read_bytes() == b"changed"
 
 
 def test_a_commit_that_fails_removes_the_products_staged_for_it(tmp_path, monkeypatch):
