@@ -53,7 +53,8 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage
     icc: bytes | None = None                                 # the CMYK output profile for PDF/X-4
     cache: dict = field(default_factory=dict)                # hits and misses of the incremental cache
-    page_lines: dict[int, bytes] = field(default_factory=dict)  # page number -> its layout.json line (UTF-8)
+    page_lines: Mapping[int, bytes] = field(default_factory=dict)  # page number -> its layout.json line
+                                                              # (UTF-8; a tree.LineSpool: kept on disk)
     drawings: dict = field(default_factory=dict)              # page number -> its PageOps (build only)
     jobs: int = 1                                            # processes the build used
 
