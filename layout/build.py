@@ -243,7 +243,7 @@ def _draw(result: BuildResult, out_dir: Path, pool, cache) -> dict[Path, bytes |
     files: dict[Path, bytes | Staged | Unchanged] = {}
     try:
         t0 = time.perf_counter()
-        lines = result.page_lines or {p.number: page_line(p).encode() for p in tree.pages}
+        lines = result.page_lines   # every page's line, spooled as it was composed
         digest = hashlib.sha256()
 
         def hashed(chunks: Iterator[bytes]) -> Iterator[bytes]:

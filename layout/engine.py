@@ -28,7 +28,6 @@ import dataclasses
 import hashlib
 import itertools
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -342,7 +341,7 @@ class Products:
     print_seconds: float
 
 
-def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash: str, lines: Mapping[int, bytes],
+def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash: str, lines: LineSpool,
                   drawings: dict, pool=None, cache=None, print_dir: Path | None = None) -> Products:
     """The reader edition and every print page, from the pages' drawings (`render.pdf.PageOps`),
     reusing what the cache holds: a page's compressed content stream in the reader edition
@@ -366,10 +365,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     if opts.icc:   # the profile by its hash: it may be megabytes, hashed once per page below
         options["icc"] = hashlib.sha256(opts.icc).hexdigest()
     options = json.dumps(options, sort_keys=True, default=str)
-    if isinstance(lines, LineSpool):
-        digests = {n: lines.digest(n) for n in lines}      # taken as the lines were spooled
-    else:
-        digests = {n: hashlib.sha256(line).hexdigest() for n, line in lines.items()}
+    digests = {n: lines.digest(n) for n in lines}      # taken as the lines were spooled
     page_keys = {n: hashlib.sha256(f"print\0{d}\0{options}".encode()).hexdigest() for n, d in digests.items()}
     stream_keys = {n: key_of("reader", d, fonts) for n, d in digests.items()}
     print_keys = {n: key_of("print", page_keys[n], fonts) for n in digests}

@@ -71,22 +71,18 @@ def _strips(items: list[Item], columns: int, first_column: int, row: int, rows: 
         return [(0.0, {})]
     keys = tuple(it.key for it in items)
     memo = {} if memo is None else memo
-    groups: dict[tuple[int, int, int], tuple[list[int], int]] = {}   # (first item, size, width) -> needs, spare
     for k in range(1, min(n, columns // 2) + 1):
         for widths in compositions(columns, k):
             for sizes in _groupings(n, k):
                 plan = []
                 idx = 0
                 for width, size in zip(widths, sizes):
-                    group = groups.get((idx, size, width))
+                    members = keys[idx: idx + size]
+                    group = memo.get((members, width))
                     if group is None:
-                        members = keys[idx: idx + size]
-                        known = memo.get((members, width))
-                        if known is None:
-                            needs = [need(key, width) for key in members]
-                            known = memo[(members, width)] = (needs, sum(needs))
-                        group = groups[(idx, size, width)] = (known[0], rows - known[1])
-                    if group[1] < 0:
+                        needs = [need(key, width) for key in members]
+                        group = memo[(members, width)] = (needs, sum(needs))
+                    if group[1] > rows:
                         break
                     plan.append(group)
                     idx += size
@@ -95,7 +91,8 @@ def _strips(items: list[Item], columns: int, first_column: int, row: int, rows: 
                     cost = 0.0
                     col = first_column
                     idx = 0
-                    for width, size, (needs, spare) in zip(widths, sizes, plan):
+                    for width, size, (needs, total) in zip(widths, sizes, plan):
+                        spare = rows - total
                         r = row
                         for j, nd in enumerate(needs):
                             ex = spare // size + (1 if j < spare % size else 0)
