@@ -55,7 +55,8 @@ class BuildResult:
     cache: dict = field(default_factory=dict)                # hits and misses of the incremental cache
     page_lines: Mapping[int, bytes] = field(default_factory=dict)  # page number -> its layout.json line
                                                               # (UTF-8; a tree.LineSpool: kept on disk)
-    drawings: dict = field(default_factory=dict)              # page number -> its PageOps (build only)
+    drawings: dict = field(default_factory=dict)              # page number -> its drawing (build only;
+                                                              # a render.drawing.SpooledDrawing: on disk)
     jobs: int = 1                                            # processes the build used
 
     @property

@@ -6,9 +6,10 @@ everything it depends on (and banmian's version):
 - articles: the edition's article files as loaded (with their clean-up
   warnings), one entry for all, each under its bytes and where it was read
   from; reused while its pictures' bytes hold;
-- pages: a composed page and its drawing: its layout.json line (kept as it
-  is, before the rest), the page without its blocks, its jump lines and ads,
-  problems, the jumps it sends on and its PDF operators (`render.pdf.PageOps`), under the hash of what
+- pages: a composed page and its drawing, as records one per line (a build
+  decodes only those it needs): its layout.json line as it is; the page
+  without its blocks, its jump lines and ads, problems and the jumps it sends
+  on; and its drawing (`render.drawing.EncodedDrawing`), under the hash of what
   composing it reads — the edition's fields and list of pages, the page's
   own slots in edition.yaml, the template, the fonts, its articles (their
   files' bytes) and pictures, the jumps arriving, and for page 1 what its
@@ -53,8 +54,8 @@ from pathlib import Path
 from . import __version__
 from .output import write_new
 
-CACHE_FORMAT = 3   # 2: framed entries, codec JSON instead of pickle; 3: a page's drawing in its entry,
-                  # its layout.json line kept raw before it
+CACHE_FORMAT = 4   # 2: framed entries, codec JSON instead of pickle; 3: a page's drawing in its entry,
+                  # its layout.json line kept raw before it; 4: a page entry is records, one per line
 
 
 def fonts_identity(registry) -> str:
@@ -252,40 +253,43 @@ class BuildCache:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
 
-    def get_object(self, kind: str, key: str, line: bool = False):
-        """The object kept under `key`; with `line`, (the line kept before it, the object)
-        — see `put_object`."""
+    def get_object(self, kind: str, key: str):
+        """The object kept under `key` (`put_object`), or None."""
         from .codec import CodecError, decode
         register_types()
         data = self.get_bytes(kind, key, ".json")
         if data is None:
             return None
-        head = b""
-        if line:
-            head, newline, data = data.partition(b"\n")
         try:
-            if line and not newline:
-                raise CodecError("no line before the object")
-            obj = decode(data)
-            return (head, obj) if line else obj
+            return decode(data)
         except CodecError:   # signed by us yet unreadable: written by another banmian
-            self.kinds[kind][0] -= 1
-            self.kinds[kind][1] += 1
-            self.rejected += 1
+            self.reject(kind)
             return None
 
-    def put_object(self, kind: str, key: str, obj, line: bytes | None = None) -> None:
-        """Keep `obj` in codec JSON; `line` (bytes without a newline: a page's compact
-        layout.json line) is kept before it as it is — not escaped into a JSON string,
-        read back with `get_object(..., line=True)`."""
+    def put_object(self, kind: str, key: str, obj) -> None:
+        """Keep `obj` in codec JSON."""
         from .codec import encode
         register_types()
-        if line is not None:
-            if b"\n" in line:
-                raise ValueError("a kept line may not hold a newline")
-            self.put_bytes(kind, key, line + b"\n" + encode(obj), ".json")
-        else:
-            self.put_bytes(kind, key, encode(obj), ".json")
+        self.put_bytes(kind, key, encode(obj), ".json")
+
+    def get_records(self, kind: str, key: str) -> list[bytes] | None:
+        """The records kept under `key` (`put_records`), or None."""
+        data = self.get_bytes(kind, key, ".json")
+        return None if data is None else data.split(b"\n")
+
+    def put_records(self, kind: str, key: str, records: list[bytes]) -> None:
+        """Keep `records` (bytes, each without a newline: a page's layout.json line, JSON)
+        one per line, each as it is — a caller decodes only the records it needs."""
+        if any(b"\n" in r for r in records):
+            raise ValueError("a kept record may not hold a newline")
+        self.put_bytes(kind, key, b"\n".join(records), ".json")
+
+    def reject(self, kind: str) -> None:
+        """An entry just read (a hit) turned out unreadable: count it a miss, and rejected —
+        pruned after the build unless the build makes it again."""
+        self.kinds[kind][0] -= 1
+        self.kinds[kind][1] += 1
+        self.rejected += 1
 
     def keep(self, kind: str, key: str, suffix: str = ".json") -> None:
         """Count an entry as used by this build without reading it: `prune` leaves it."""

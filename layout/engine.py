@@ -18,9 +18,11 @@ its masthead prints (`furniture.masthead_copy`); its entry holds the page and it
 shared out to workers while this process makes the reader edition; a page's reader
 stream and print PDF are cached under its layout.json line.
 
-Memory: a composed page is held as its drawing, its head and its line's place in a
-`tree.LineSpool` (a temporary file), and a print page, once made, as its file staged in
-OUT (`output.Staged`) — not as bytes held to the end of the build.
+Memory: a composed page is held as its head, its line's place in a `tree.LineSpool` and
+its drawing's in a `render.drawing.DrawingSpool` (temporary files), and a print page,
+once made, as its file staged in OUT (`output.Staged`) — not as objects or bytes held to
+the end of the build. A page taken from the cache decodes only its head: its line and
+drawing go to the spools as the entry holds them.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import codec
 from .compose.body import BodyFlow, body_flow
 from .compose.display import Setter
 from .compose.furniture import masthead_copy
@@ -40,6 +43,7 @@ from .edition.model import Article, Edition, Image, Page
 from .edition.source import MAX_TEXT_BYTES, display_path, read_limited
 from .fonts import FontRegistry, codepoint
 from .problems import Problems
+from .render.drawing import DrawingSpool, encode_drawing
 from .styles import PageTemplate
 from .tree import EditionTree, LineBlocks, LineSpool, PageTree, SpooledLine, kept_blocks, page_line
 
@@ -145,9 +149,11 @@ class _Composed:
 
 
 def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress=None,
-                   spool: LineSpool | None = None) -> tuple[list[_Composed], float]:
+                   spool: LineSpool | None = None,
+                   drawings: DrawingSpool | None = None) -> tuple[list[_Composed], float]:
     """Compose consecutive pages (no jump arrives from before them); returns them and the
-    seconds spent setting article bodies. Their layout.json lines go to `spool` if given.
+    seconds spent setting article bodies. Their layout.json lines go to `spool` and their
+    drawings to `drawings` if given (else they are returned: a worker's pages).
 
     A page reused from the cache is its entry: its layout.json line (kept as it is), then
     the page without its blocks, its jump lines and ads, its problems, the jumps it sends
@@ -155,6 +161,9 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
     (`LineBlocks`): its blocks are not kept, in memory or in the cache — the drawing is
     what the products are made from."""
     edition, tpl = job.edition, job.tpl
+    if cache is not None:
+        from .cache import register_types
+        register_types()    # the types a page entry may hold
     flows = _Flows(list(edition.articles), tpl, job.registry, setter)
     by_id = {a.id: a for a in edition.articles}
     pending = _Pending()
@@ -162,11 +171,13 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
     for page in pages:
         arriving = pending.pieces.pop(page.number, [])
         key = _page_key(job.base, edition, page, arriving, job.article_keys) if cache is not None else None
-        hit = cache.get_object("pages", key, line=True) if key is not None else None
-        if hit is not None and (hit[1][4] is not None or job.draw is None):
-            line, (head, kept, page_problems, outgoing, drawing) = hit
+        hit = _cached_page(cache, key, job.draw is not None) if key is not None else None
+        if hit is not None:
+            line, head, kept, page_problems, outgoing, drawing = hit
             if spool is not None:
                 line = spool.add(page.number, line)
+            if drawings is not None and drawing is not None:
+                drawing = drawings.add(page.number, drawing)
             tree = replace(head, blocks=LineBlocks(line, kept))
             for target, piece in outgoing:
                 pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
@@ -179,21 +190,48 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
             tree = compose_page(edition, page, pieces, tpl, setter, pending, page_problems, job.allow_overset)
             flows.done(page)
             line = page_line(tree).encode()
-            drawing = job.draw(tree) if job.draw else None
+            drawing = encode_drawing(job.draw(tree)) if job.draw else None
             if key is not None:
                 # what this page sends on: continuations of its jumps, with the article by id
                 outgoing = [(n, replace(pc, article=pc.article.id)) for n, v in pending.pieces.items()
                             for pc in v[before.get(n, 0):]]
-                cache.put_object("pages", key, (replace(tree, blocks=()), kept_blocks(tree), page_problems,
-                                                outgoing, drawing), line=line)
+                entry = codec.encode((replace(tree, blocks=()), kept_blocks(tree), page_problems, outgoing))
+                cache.put_records("pages", key, [line, entry, *(drawing or ())])
             if spool is not None:
                 line = spool.add(page.number, line)
             if drawing is not None:
+                if drawings is not None:
+                    drawing = drawings.add(page.number, drawing)
                 tree = replace(tree, blocks=LineBlocks(line, kept_blocks(tree)))
             out.append(_Composed(tree, line, page_problems, drawing))
         if progress:
             progress(page.number)
     return out, flows.seconds
+
+
+def _cached_page(cache, key: str, drawn: bool):
+    """A page's cache entry, decoded as far as a build needs: (its line, the page without
+    blocks, its kept blocks, problems, the jumps it sends on, its EncodedDrawing or None);
+    None if there is none, it is unreadable, or it lacks the drawing a build needs."""
+    from .codec import CodecError, decode
+    from .render.drawing import EncodedDrawing, check_drawing
+    records = cache.get_records("pages", key)
+    if records is None:
+        return None
+    try:
+        if len(records) not in (2, 2 + len(EncodedDrawing._fields)):
+            raise CodecError(f"a page entry of {len(records)} records")
+        line, entry, *drawing = records
+        head, kept, page_problems, outgoing = decode(entry)
+        if drawing:
+            drawing = EncodedDrawing(*drawing)
+            check_drawing(drawing)
+    except (CodecError, ValueError):   # signed by us yet unreadable: written by another banmian
+        cache.reject("pages")
+        return None
+    if drawn and not drawing:          # composed by a build that drew nothing (check)
+        return None
+    return line, head, kept, page_problems, outgoing, drawing or None
 
 
 def compose_range_in_worker(state, span: tuple[int, int]):
@@ -239,7 +277,8 @@ class ComposedEdition:
     problems: Problems
     lines: LineSpool            # page number -> the page's layout.json line (compact JSON, UTF-8)
     typeset_seconds: float = 0.0   # of the whole, the time this process spent setting article bodies
-    drawings: dict = field(default_factory=dict)   # page number -> draw(page), made now or kept by the cache
+    drawings: dict = field(default_factory=dict)   # page number -> its drawing, made now or kept by the cache
+                                                   # (`render.drawing.SpooledDrawing`: on disk)
 
 
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
@@ -263,9 +302,10 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     first = ranges[0]
 
     spool = LineSpool()
+    drawings = DrawingSpool()
 
     def here():
-        return _compose_range(job, list(edition.pages[first[0]:first[1]]), cache, setter, report, spool)
+        return _compose_range(job, list(edition.pages[first[0]:first[1]]), cache, setter, report, spool, drawings)
 
     state = (job, cache.folder if cache is not None else None)
     (composed, typeset_seconds), theirs = (pool.alongside(state, compose_range_in_worker, ranges[1:], here)
@@ -273,6 +313,8 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     for pages, (used, kinds, rejected) in theirs:
         for head, blocks, kept, line, page_problems, drawing in pages:
             line = spool.add(head.number, line)
+            if drawing is not None:
+                drawing = drawings.add(head.number, drawing)
             tree = replace(head, blocks=LineBlocks(line, kept) if blocks is None else blocks)
             composed.append(_Composed(tree, line, page_problems, drawing))
             report(head.number)

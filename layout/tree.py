@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .spool import Spool
 from .text.paragraph import Run
 
 SCHEMA_VERSION = 1
@@ -269,24 +269,19 @@ def blocks_from_json(items: list) -> tuple[Block, ...]:
     return tuple(map(block, items))
 
 
-class LineSpool(Mapping):
-    """Pages' layout.json lines (UTF-8) by page number, kept in an unnamed temporary file as
-    they are composed rather than in memory — a line is ~140 KB, a 1,000-page edition's
-    lines ~140 MB — and read back when layout.json is written (page by page) or a page's
-    blocks are asked for. Each line's SHA-256 is taken as it is added: the keys of the
-    page's products are made from it. The file goes when the spool does."""
+class LineSpool(Spool, Mapping):
+    """Pages' layout.json lines (UTF-8) by page number, in a `spool.Spool` as they are
+    composed rather than in memory — a line is ~140 KB, a 1,000-page edition's lines
+    ~140 MB — read back when layout.json is written (page by page) or a page's blocks
+    are asked for. Each line's SHA-256 is taken as it is added: the keys of the page's
+    products are made from it."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()   # noqa: SIM115 - open as long as the spool lives
-        self._end = 0
-        self._at: dict[int, tuple[int, int]] = {}
+        super().__init__()
         self._digests: dict[int, str] = {}
 
     def add(self, number: int, line: bytes) -> SpooledLine:
-        self._file.seek(self._end)
-        self._file.write(line)       # a buffered file: written in full
-        self._at[number] = (self._end, len(line))
-        self._end += len(line)
+        self.put(number, line)
         self._digests[number] = hashlib.sha256(line).hexdigest()
         return SpooledLine(self, number)
 
@@ -294,18 +289,7 @@ class LineSpool(Mapping):
         return self._digests[number]
 
     def __getitem__(self, number: int) -> bytes:
-        at, size = self._at[number]
-        self._file.seek(at)
-        data = self._file.read(size)  # a buffered read returns all of it (the file is ours)
-        if len(data) != size:
-            raise OSError(f"the spool of layout.json lines lost page {number}'s line")
-        return data
-
-    def __iter__(self):
-        return iter(self._at)
-
-    def __len__(self) -> int:
-        return len(self._at)
+        return self.read(number)
 
 
 @dataclass(frozen=True)

@@ -184,16 +184,37 @@ def test_an_entry_file_larger_than_any_entry_is_not_read(tmp_path):
     os.unlink(big)
 
 
-def test_a_pages_line_is_kept_as_it_is_before_its_entry(tmp_path):
-    """A page's layout.json line is kept raw (not escaped into a JSON string) ahead of the
-    entry; an entry without one is not a page entry and is a miss."""
-    from layout.tree import Box
+def test_records_are_kept_as_they_are_one_per_line(tmp_path):
+    """A page's layout.json line and its drawing are kept raw (not escaped into a JSON
+    string), one record per line, so that a build decodes only those it needs."""
     cache = BuildCache(tmp_path / ".cache")
     line = '{"number":1,"blocks":[{"text":"“引号”"}]}'.encode()
-    cache.put_object("pages", "a" * 64, (Box(1, 2, 3, 4),), line=line)
-    assert cache.get_object("pages", "a" * 64, line=True) == (line, (Box(1, 2, 3, 4),))
+    cache.put_records("pages", "a" * 64, [line, b"[1]", b""])
+    assert cache.get_records("pages", "a" * 64) == [line, b"[1]", b""]
     assert line in (tmp_path / ".cache" / "pages" / ("a" * 64 + ".json")).read_bytes()
-    cache.put_object("pages", "b" * 64, (Box(1, 2, 3, 4),))
-    assert cache.get_object("pages", "b" * 64, line=True) is None and cache.rejected == 1
     with pytest.raises(ValueError):
-        cache.put_object("pages", "c" * 64, (), line=b"two\nlines")
+        cache.put_records("pages", "c" * 64, [b"two\nlines"])
+
+
+@pytest.mark.parametrize("records", [
+    [b"{}"],                                   # too few records
+    [b"{}", b"not json"],                      # the page is not codec JSON
+    [b"{}", encode((1, 2, 3, 4)), b"[", b"[]", b'{"t":[]}'],   # a drawing whose head is not JSON
+    [b"{}", encode((1, 2, 3, 4)), b"{}", b"[]", b'{"t":[]}'],  # nor a drawing's head
+])
+def test_a_signed_page_entry_of_the_wrong_shape_is_a_miss_and_rejected(tmp_path, records):
+    """An entry under our signature that is not what this banmian writes (another version's,
+    say) is composed again, never half-read."""
+    from layout.engine import _cached_page
+    cache = BuildCache(tmp_path / ".cache")
+    cache.put_records("pages", "d" * 64, records)
+    assert _cached_page(cache, "d" * 64, drawn=True) is None
+    assert cache.rejected == 1 and cache.stats()["misses"] == 1
+
+
+def test_a_page_entry_without_a_drawing_serves_only_builds_that_draw_nothing(tmp_path):
+    from layout.engine import _cached_page
+    cache = BuildCache(tmp_path / ".cache")
+    cache.put_records("pages", "e" * 64, [b"{}", encode((1, 2, 3, 4))])
+    assert _cached_page(cache, "e" * 64, drawn=False) == (b"{}", 1, 2, 3, 4, None)
+    assert _cached_page(cache, "e" * 64, drawn=True) is None and cache.rejected == 0

@@ -13,6 +13,7 @@ print_pdf    one page for the press: TrimBox/BleedBox, CMYK/Gray only, K-only
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import replace
 
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, PDFStream, PDFString
@@ -60,13 +61,30 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
     ops = {} if ops is None else ops
     data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page), ops=ops,
                   streams=streams, fonts=fonts)
-    marks = {number: page_ops.marks for number, page_ops in ops.items()}
+    marks = _Marks(ops)
 
     def edit(pdf) -> None:
         from .tagged import tag  # pikepdf: imported by the builds that make a reader edition
         tag(pdf, tree, marks, opts.title, opts.author, opts.date)
         place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
     return finish(data, edit)
+
+
+class _Marks(Mapping):
+    """Page number -> the page's marks, read from its drawing when the structure tree
+    reaches the page (a spooled drawing decodes them then; they are not all held)."""
+
+    def __init__(self, ops: dict):
+        self._ops = ops
+
+    def __getitem__(self, number: int) -> tuple:
+        return self._ops[number].marks
+
+    def __iter__(self):
+        return iter(self._ops)
+
+    def __len__(self) -> int:
+        return len(self._ops)
 
 
 def finish(data: bytes, edit=None) -> bytes:

@@ -222,6 +222,20 @@ class PageOps:
     parts: tuple            # str (operators) | Block (a picture)
     chars: dict             # PostScript name -> str of the characters drawn with it
     marks: tuple = ()       # Mark per marked-content sequence, in drawing order
+    uses: tuple = ()        # of USES, what the parts hold that a document must prepare for: a page
+                            # drawn again from its kept stream is prepared without reading its parts
+
+
+# The accent colour and reversed type need a colour space or graphics state in the page's
+# resources; a picture must be drawn for its image resources.
+USES = ("accent", "white", "picture")
+
+
+def _uses(parts: tuple) -> tuple:
+    return tuple(u for u, found in zip(USES, (
+        any(isinstance(p, str) and ACCENT in p for p in parts),
+        any(isinstance(p, str) and WHITE in p for p in parts),
+        any(not isinstance(p, str) for p in parts))) if found)
 
 
 def font_names(faces) -> dict[str, str]:
@@ -331,8 +345,8 @@ def page_ops(page: PageTree, registry: FontRegistry) -> PageOps:
         code.append(_crop_marks(page, off))
         code.append(end)
     parts.append(" ".join(code))
-    return PageOps(tuple(p for p in parts if p != ""), {k: "".join(sorted(v)) for k, v in chars.items()},
-                   tuple(marks))
+    parts = [p for p in parts if p != ""]
+    return PageOps(tuple(parts), {k: "".join(sorted(v)) for k, v in chars.items()}, tuple(marks), _uses(parts))
 
 
 # Gaps wider than this share of the type size read as word spaces to text extraction
@@ -434,17 +448,19 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
         c.setFillOverprint(True)
         c.setStrokeOverprint(True)
         c.setOverprintMask(1)
+    # `ops` may be a spooled drawing (`render.drawing`): each field is read once, the parts
+    # only when the page is drawn again
+    uses = ops.uses
     colours = COLOURS[opts.mode]
-    if any(isinstance(part, str) and ACCENT in part for part in ops.parts):
+    if "accent" in uses:
         colours = {**colours, ACCENT: accent_operators(c, opts.accent, opts.mode)}
-    if print_mode and any(isinstance(part, str) and WHITE in part for part in ops.parts):
+    if print_mode and "white" in uses:
         knock_out, overprint_again = knockout_white(c)
         colours = {**colours, WHITE: knock_out, WHITE_END: f"{overprint_again} {COLOURS['print'][BLACK]}"}
     fonts: FontUse = c._banmian_fonts
     for psname, text in ops.chars.items():
         fonts.add(psname, text)
-    pictures = any(not isinstance(part, str) for part in ops.parts)
-    if stream is None or pictures:
+    if stream is None or "picture" in uses:
         fill = marked_content(ops.marks, opts.mode)
         for part in ops.parts:
             if isinstance(part, str):

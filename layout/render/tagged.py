@@ -35,6 +35,7 @@ checked from the file itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -45,7 +46,7 @@ LANG = "zh-Hans"
 ROLE_MAP = {"Kicker": "P", "Subhead": "P", "Byline": "P"}
 
 
-def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: dict[int, tuple], title: str, author: str,
+def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: Mapping[int, tuple], title: str, author: str,
         date: dt.date | None) -> None:
     """Add the structure tree to `pdf` (the reader edition, pages in `tree` order), given
     each page's marks (page number -> tuple of pdf.Mark)."""
