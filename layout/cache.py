@@ -275,7 +275,9 @@ class BuildCache:
     def get_records(self, kind: str, key: str) -> list[bytes] | None:
         """The records kept under `key` (`put_records`), or None."""
         data = self.get_bytes(kind, key, ".json")
-        return None if data is None else data.split(b"\n")
+        if data is None:
+            return None
+        return data.split(b"\n") if data else []
 
     def put_records(self, kind: str, key: str, records: list[bytes]) -> None:
         """Keep `records` (bytes, each without a newline: a page's layout.json line, JSON)

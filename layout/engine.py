@@ -53,14 +53,25 @@ class CachedArticles:
     build cache under its file's bytes (and where it was read from, which messages
     name), and reused while the pictures it shows still have the same bytes. The
     edition's articles are kept together in one entry (one file to read and write,
-    not one per article): `save()` writes it when something changed."""
+    not one per article), a record per article: `save()` writes it when something
+    changed, encoding only the articles loaded anew."""
 
     def __init__(self, cache, root: Path):
-        from .cache import key_of
+        from .cache import key_of, register_types
+        register_types()   # the types an article may hold
         self.cache = cache
         self.key = key_of("articles", root)
-        self.known: dict = cache.get_object("articles", self.key) or {}
-        self.kept: dict = {}
+        self.known: dict[str, tuple[bytes, tuple]] = {}   # key -> (its record, the record decoded)
+        for record in cache.get_records("articles", self.key) or ():
+            key, _, data = record.partition(b" ")
+            try:
+                article, found, pictures = codec.decode(data)
+            except (codec.CodecError, ValueError):  # signed by us yet unreadable: another banmian's
+                self.known = {}
+                cache.reject("articles")
+                break
+            self.known[key.decode("ascii", "replace")] = (record, (article, found, pictures))
+        self.kept: dict[str, bytes] = {}   # key -> its record, for the next build
 
     def __call__(self, file: Path, root: Path, problems: Problems) -> Article | None:
         from .cache import key_of
@@ -71,22 +82,22 @@ class CachedArticles:
         key = key_of("article", file, display_path(file), root, raw)
         hit = self.known.get(key)
         if hit is not None:
-            article, found, pictures = hit
+            record, (article, found, pictures) = hit
             if all(picture_digest(path) == digest for path, digest in pictures):
                 problems.extend(found)
-                self.kept[key] = hit
+                self.kept[key] = record
                 return article
         found = Problems()
         article = load_article(file, root, found)
         problems.extend(found)
         if article is not None and not found.has_errors():
             pictures = [(b.path, b.sha256) for b in article.body if isinstance(b, Image)]
-            self.kept[key] = (article, list(found), pictures)
+            self.kept[key] = key.encode() + b" " + codec.encode((article, list(found), pictures))
         return article
 
     def save(self) -> None:
         if self.kept.keys() != self.known.keys():
-            self.cache.put_object("articles", self.key, self.kept)
+            self.cache.put_records("articles", self.key, list(self.kept.values()))
 
 
 class _Flows:

@@ -218,3 +218,24 @@ def test_a_page_entry_without_a_drawing_serves_only_builds_that_draw_nothing(tmp
     cache.put_records("pages", "e" * 64, [b"{}", encode((1, 2, 3, 4))])
     assert _cached_page(cache, "e" * 64, drawn=False) == (b"{}", 1, 2, 3, 4, None)
     assert _cached_page(cache, "e" * 64, drawn=True) is None and cache.rejected == 0
+
+
+def test_the_articles_entry_keeps_unchanged_articles_records_as_they_were(edition_copy, tmp_path):
+    """One article edited: it alone is loaded (and encoded) again; the others' records are
+    written back byte for byte. A signed entry with an unreadable record is rejected whole."""
+    from layout.engine import CachedArticles
+    folder = edition_copy("mini")
+    out = build_edition(folder, tmp_path / "out").out_dir
+    cache = BuildCache(out / ".cache")
+    before = CachedArticles(cache, folder.resolve())
+    records = {r for r, _ in before.known.values()}
+    article = sorted((folder / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
+    build_edition(folder, tmp_path / "out")
+    after = CachedArticles(BuildCache(out / ".cache"), folder.resolve())
+    kept = {r for r, _ in after.known.values()}
+    assert len(kept) == len(records) and len(kept - records) == 1
+    cache = BuildCache(out / ".cache")
+    cache.put_records("articles", after.key, [*kept, b"0" * 64 + b" {not codec"])
+    again = CachedArticles(cache, folder.resolve())
+    assert again.known == {} and cache.rejected == 1
