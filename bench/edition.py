@@ -6,7 +6,11 @@
 Each build runs as its own process (`banmian build --timings`), so wall time,
 CPU time and peak RSS are the whole command's. Prints, per size and job count,
 the median of RUNS runs after one warm-up: wall, CPU, peak RSS, reader PDF
-bytes (and per page), characters per second, and seconds per stage.
+bytes (and per page), characters per second, and seconds per stage. With the
+`typst` package installed, Typst compiles the same text in the same rounds
+(interleaved: each round builds with every job count, then with Typst), and
+the ratios are of those medians. Then, at -j1, one article edited: its
+rebuild against a clean build made just before it.
 """
 from __future__ import annotations
 
@@ -69,50 +73,66 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--jobs", default="1,2")
     args = ap.parse_args()
-    typst: dict[int, tuple[float, float]] = {}   # pages -> Typst's median wall and peak RSS
+    job_counts = [int(j) for j in args.jobs.split(",")]
+    with_typst = typst_available()
     with tempfile.TemporaryDirectory(prefix="banmian-bench-") as tmp:
         tmp = Path(tmp)
         for size in (int(s) for s in args.sizes.split(",")):
             edition = write_edition(size, tmp / "src")
             chars = characters(edition)
-            for jobs in (int(j) for j in args.jobs.split(",")):
-                out = tmp / f"out-{size}-{jobs}"
-                run_build(edition, out, jobs)  # warm-up (and the font metrics cache)
-                runs = [run_build(edition, out, jobs) for _ in range(args.runs)]
-                med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "rss_mb")}
-                stages = {k: statistics.median(r["stages"].get(k, 0.0) for r in runs) for k in runs[0]["stages"]}
-                pdf = out / edition.name / f"{edition.name}.pdf"
+            outs = {jobs: tmp / f"out-{size}-{jobs}" for jobs in job_counts}
+            work = tmp / f"typst-{size}"
+            work.mkdir(exist_ok=True)
+            # warm-ups (and the font metrics cache), then rounds in which every contender builds
+            # once, one after another: a slow minute of the machine falls on all of them alike
+            for jobs in job_counts:
+                run_build(edition, outs[jobs], jobs)
+            if with_typst:
+                from bench.typst_peer import typst_build
+                typst_build(edition, work)
+            runs: dict = {jobs: [] for jobs in job_counts}
+            typst_runs = []
+            for _ in range(args.runs):
+                for jobs in job_counts:
+                    runs[jobs].append(run_build(edition, outs[jobs], jobs))
+                if with_typst:
+                    wall, _pdf, rss = typst_build(edition, work)
+                    typst_runs.append({"wall": wall, "rss_mb": rss})
+            typst = {k: statistics.median(r[k] for r in typst_runs) for k in ("wall", "rss_mb")} if typst_runs else None
+            for jobs in job_counts:
+                med = {k: statistics.median(r[k] for r in runs[jobs]) for k in ("wall", "cpu", "rss_mb")}
+                stages = {k: statistics.median(r["stages"].get(k, 0.0) for r in runs[jobs])
+                          for k in runs[jobs][0]["stages"]}
+                pdf = outs[jobs] / edition.name / f"{edition.name}.pdf"
                 size_b = pdf.stat().st_size
                 print(f"{size:3d} pages, --jobs {jobs}: {chars:,} chars  wall {med['wall']:.2f} s  "
                       f"cpu {med['cpu']:.2f} s  peak RSS {med['rss_mb']:.0f} MB  PDF {size_b / 1e6:.2f} MB "
                       f"({size_b / size / 1000:.1f} KB/page)  {chars / med['wall']:,.0f} chars/s")
                 print("    stages: " + "  ".join(f"{k} {v:.2f}s" for k, v in stages.items()), flush=True)
-                if jobs == 1:
-                    # incremental: one article edited, the rest reused from the cache
-                    files = sorted((edition / "articles").glob("*.md"))
-                    victim = files[len(files) // 2]
-                    original = victim.read_text(encoding="utf-8")
-                    times = []
-                    for i in range(args.runs):
-                        run_build(edition, out, jobs, clean=False)          # the cache is warm
-                        victim.write_text(original.replace("。", "！", 1 + i % 3), encoding="utf-8")
-                        times.append(run_build(edition, out, jobs, clean=False)["wall"])
+                if typst is not None:
+                    print(f"    typst {typst['wall']:.2f} s, peak RSS {typst['rss_mb']:.0f} MB (clean compile in a "
+                          f"fresh process, same text, fonts and page; the same rounds) → banmian -j{jobs} / typst = "
+                          f"{med['wall'] / typst['wall']:.2f} wall, {med['rss_mb'] / typst['rss_mb']:.2f} RSS",
+                          flush=True)
+            if 1 in job_counts:
+                # incremental: one article edited, the rest reused from the cache; each edit's
+                # rebuild is set against a clean build of the same round
+                files = sorted((edition / "articles").glob("*.md"))
+                victim = files[len(files) // 2]
+                original = victim.read_text(encoding="utf-8")
+                shares, times = [], []
+                for i in range(args.runs):
+                    clean = run_build(edition, outs[1], 1)["wall"]      # the cache is warm
+                    victim.write_text(original.replace("。", "！", 1 + i % 3), encoding="utf-8")
+                    try:
+                        inc = run_build(edition, outs[1], 1, clean=False)["wall"]
+                    finally:
                         victim.write_text(original, encoding="utf-8")
-                    inc = statistics.median(times)
-                    print(f"    one article edited: rebuild {inc:.2f} s = {100 * inc / med['wall']:.0f} % of a clean "
-                          f"build", flush=True)
-                if typst_available():
-                    if size not in typst:
-                        from bench.typst_peer import typst_build
-                        work = tmp / f"typst-{size}"
-                        work.mkdir(exist_ok=True)
-                        typst_build(edition, work)  # warm-up
-                        runs = [typst_build(edition, work) for _ in range(args.runs)]
-                        typst[size] = (statistics.median(r[0] for r in runs), statistics.median(r[2] for r in runs))
-                    t, rss = typst[size]
-                    print(f"    typst {t:.2f} s, peak RSS {rss:.0f} MB (clean compile in a fresh process, same text, "
-                          f"fonts and page) → banmian -j{jobs} / typst = {med['wall'] / t:.2f} wall, "
-                          f"{med['rss_mb'] / rss:.2f} RSS", flush=True)
+                    times.append(inc)
+                    shares.append(inc / clean)
+                print(f"    one article edited (-j1): rebuild {statistics.median(times):.2f} s = "
+                      f"{100 * statistics.median(shares):.0f} % of a clean build (median of {args.runs} pairs)",
+                      flush=True)
 
 
 if __name__ == "__main__":
