@@ -261,7 +261,7 @@ def _draw(result: BuildResult, out_dir: Path, pool, cache) -> dict[Path, bytes |
                              icc=result.icc, ink_limit=float(result.template.ink_limit), accent=edition.accent)
         result.timings["manifest"] = time.perf_counter() - t0
         products = draw_products(tree, result.registry, opts, content_hash, lines, result.drawings, pool, cache,
-                                 print_dir=out_dir / "print")
+                                 print_dir=out_dir / "print", reader_path=out_dir / f"{edition.slug}.pdf")
         result.drawings = {}     # drawn: not held while the files are written
         result.timings["render"] = products.render_seconds
         result.timings["print"] = products.print_seconds

@@ -388,14 +388,15 @@ def print_pages(state, numbers: list[int]):
 
 @dataclass
 class Products:
-    reader: bytes                  # the reader edition
+    reader: object                 # the reader edition: bytes, or `output.Staged`/`Unchanged` in OUT
     prints: dict                   # page number -> its print PDF: bytes, or `output.Staged`/`Unchanged` in OUT
     render_seconds: float          # the reader edition (and, with workers, this process's print pages)
     print_seconds: float
 
 
 def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash: str, lines: LineSpool,
-                  drawings: dict, pool=None, cache=None, print_dir: Path | None = None) -> Products:
+                  drawings: dict, pool=None, cache=None, print_dir: Path | None = None,
+                  reader_path: Path | None = None) -> Products:
     """The reader edition and every print page, from the pages' drawings (`render.pdf.PageOps`),
     reusing what the cache holds: a page's compressed content stream in the reader edition
     (its layout.json line and the fonts), the reader's embedded fonts (face and characters),
@@ -403,13 +404,14 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     plain hash of its line and the options — not a cache key, which also holds banmian's
     source files' dates, different in two installations of one version. With `print_dir`
     (OUT's print folder) each print page is staged there as soon as it is made or read
-    from the cache (`output.Staged`), for `output.commit` to rename."""
+    from the cache (`output.Staged`), for `output.commit` to rename; with `reader_path`,
+    the reader edition is written beside it the same way, not held as bytes."""
     import json
 
     from .cache import BuildCache, fonts_identity, key_of
-    from .output import discard, print_page_path, stage
+    from .output import Staged, discard, print_page_path, stage, write_with
     from .parallel import Pool, split
-    from .render.edition import reader_pdf
+    from .render.edition import reader_pdf, write_reader_pdf
     pool = pool or Pool(1)
     cache = cache or BuildCache(None)
     t0 = time.perf_counter()
@@ -424,6 +426,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     print_keys = {n: key_of("print", page_keys[n], fonts) for n in digests}
     ops = dict(drawings)
     streams, prints = {}, {}
+    staged: list = []     # the reader edition, once staged: removed should a later step fail
     try:
         for number in digests:
             stream = cache.get_bytes("reader", stream_keys[number], ".z")
@@ -439,7 +442,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
         edition_key = key_of("edition", content_hash, options, fonts)
         kept_reader = cache.get_bytes("edition", edition_key, ".pdf")
 
-        def reader() -> bytes:
+        def make_reader():
             if kept_reader is not None:
                 # its embedded fonts stay in the cache for the next build that changes a page
                 kept, drawn = KeptFonts(cache, fonts), {}
@@ -449,9 +452,17 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
                 for face in registry.faces.values():
                     if drawn.get(face.psname):
                         kept.keep(face, frozenset(drawn[face.psname]))
-                return kept_reader
+                if reader_path is None:
+                    return kept_reader
+                staged.append(stage(reader_path, kept_reader))
+                return staged[-1]
             # fills `streams`
-            return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))
+            if reader_path is None:
+                return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))
+            made = Staged(write_with(reader_path, lambda f: write_reader_pdf(
+                f, tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))))
+            staged.append(made)
+            return made
 
         state = (tree, registry, opts, page_keys, ops, print_keys, cache.folder, print_dir)
         if pool.parallel and todo:
@@ -464,31 +475,32 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             mine, theirs = todo[len(todo) - share:], todo[:len(todo) - share]
             chunks = split(theirs, pool.jobs - 1, weight=lambda _: 1) if theirs else []
             def here():
-                drawn = reader()
+                drawn = make_reader()
                 made = print_pages(state, mine)
                 prints.update(made[0])    # staged: removed below should a worker fail
                 return drawn, made
             # (a worker's pages staged before another worker failed are left for the next
             # build's `output.recover` to remove)
-            (reader_bytes, ours), parts = pool.alongside(state, print_pages, chunks, here)
+            (reader, ours), parts = pool.alongside(state, print_pages, chunks, here)
             render_seconds = time.perf_counter() - t0
             t0 = time.perf_counter()
         else:
-            reader_bytes = reader()
+            reader = make_reader()
             render_seconds = time.perf_counter() - t0
             t0 = time.perf_counter()
             ours, parts = print_pages(state, todo), []
         for made, (used, kinds, rejected) in [ours, *parts]:
             prints.update(made)
             cache.merge(used, kinds, rejected)
+        for number in set(streams) - cached_streams:
+            cache.put_bytes("reader", stream_keys[number], streams[number], ".z")
+        if kept_reader is None and cache.folder is not None:
+            cache.put_bytes("edition", edition_key, reader.tmp.read_bytes() if isinstance(reader, Staged) else reader,
+                            ".pdf")
     except BaseException:
-        discard(prints.values())
+        discard([*prints.values(), *staged])
         raise
-    for number in set(streams) - cached_streams:
-        cache.put_bytes("reader", stream_keys[number], streams[number], ".z")
-    if kept_reader is None:
-        cache.put_bytes("edition", edition_key, reader_bytes, ".pdf")
-    return Products(reader_bytes, prints, render_seconds, time.perf_counter() - t0)
+    return Products(reader, prints, render_seconds, time.perf_counter() - t0)
 
 
 def _flow_problems(page: Page, flows: _Flows) -> Problems:

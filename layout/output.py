@@ -26,9 +26,10 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 JOURNAL = ".commit.json"
 TMP_SUFFIX = ".banmian-tmp"
@@ -53,13 +54,21 @@ def write_new(path: Path, *chunks: bytes) -> Path:
 
 def write_chunks(path: Path, chunks: Iterable[bytes]) -> Path:
     """`write_new` of an iterable of chunks, written as they come."""
+    def write(f: BinaryIO) -> None:
+        for chunk in chunks:
+            f.write(chunk)
+    return write_with(path, write)
+
+
+def write_with(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """`write(f)` into a new temporary file beside `path`; returns its name. On failure the
+    temporary file is removed and the error raised."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
         with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
+            write(f)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

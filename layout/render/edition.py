@@ -13,8 +13,11 @@ print_pdf    one page for the press: TrimBox/BleedBox, CMYK/Gray only, K-only
 from __future__ import annotations
 
 import datetime as dt
+import io
+import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import BinaryIO
 
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, PDFStream, PDFString
 
@@ -33,8 +36,20 @@ def _dest(article: str, part: int) -> str:
 
 def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str,
                ops: dict | None = None, streams: dict | None = None, fonts=None) -> bytes:
-    """The reader edition; `ops` (page number -> PageOps) and `streams` (page number ->
-    compressed content stream) are reused where given and filled in."""
+    """The reader edition, as bytes (see `write_reader_pdf`)."""
+    out = io.BytesIO()
+    write_reader_pdf(out, tree, registry, opts, content_hash, ops, streams, fonts)
+    return out.getvalue()
+
+
+def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, opts: RenderOptions,
+                     content_hash: str, ops: dict | None = None, streams: dict | None = None, fonts=None) -> None:
+    """Write the reader edition to `out`; `ops` (page number -> PageOps) and `streams` (page
+    number -> compressed content stream) are reused where given and filled in.
+
+    reportlab's document goes to a temporary file, from which qpdf reads it, a stream's
+    data when it needs it, to write the finished edition to `out` (a file in OUT, for a
+    build): a 999-page edition (~20 MB) is not held as bytes three times over."""
     opts = replace(opts, mode="reader")
     indices = {page.number: i for i, page in enumerate(tree.pages)}   # not pages.index: quadratic
 
@@ -59,15 +74,17 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
                 c.linkAbsolute("", target, rect, thickness=0)
 
     ops = {} if ops is None else ops
-    data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page), ops=ops,
-                  streams=streams, fonts=fonts)
     marks = _Marks(ops)
 
     def edit(pdf) -> None:
         from .tagged import tag  # pikepdf: imported by the builds that make a reader edition
         tag(pdf, tree, marks, opts.title, opts.author, opts.date)
         place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
-    return finish(data, edit)
+    with tempfile.TemporaryFile() as drawn:
+        drawn.write(render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page),
+                           ops=ops, streams=streams, fonts=fonts))
+        drawn.seek(0)
+        finish(drawn, edit, out)
 
 
 class _Marks(Mapping):
@@ -87,16 +104,13 @@ class _Marks(Mapping):
         return len(self._ops)
 
 
-def finish(data: bytes, edit=None) -> bytes:
-    """Edit the document with pikepdf (`edit(pdf)`: the structure tree), then linearise
-    it ("fast web view"): a reader's viewer shows the first page before the whole
-    edition has downloaded. Deterministic: the same input gives the same bytes
-    (deterministic /ID)."""
-    import io
-
+def finish(source: BinaryIO, edit, out: BinaryIO) -> None:
+    """Edit the document in `source` with pikepdf (`edit(pdf)`: the structure tree), then
+    write it to `out` linearised ("fast web view"): a reader's viewer shows the first
+    page before the whole edition has downloaded. Deterministic: the same input gives
+    the same bytes (deterministic /ID)."""
     import pikepdf
-    out = io.BytesIO()
-    with pikepdf.open(io.BytesIO(data)) as pdf:
+    with pikepdf.open(source) as pdf:
         if edit is not None:
             edit(pdf)
         # Every stream is already Flate-compressed: with decoding off qpdf leaves them as they
@@ -106,7 +120,6 @@ def finish(data: bytes, edit=None) -> bytes:
         pdf.save(out, linearize=True, deterministic_id=True, compress_streams=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none, recompress_flate=False,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
 
 
 def _with_catalog(on_page):
@@ -206,8 +219,6 @@ def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: R
     data = render(tree, [page], registry, opts, f"{content_hash}:{page.number}", on_page=on_page,
                   ops={page.number: ops} if ops is not None else None)
     if any(is_pdf_ad(b) for b in ad_blocks(page)):
-        import io
-
         import pikepdf
         out = io.BytesIO()
         with pikepdf.open(io.BytesIO(data)) as pdf:
