@@ -109,6 +109,49 @@ if __name__ == "__main__":
 
 
 @app.command()
+def watch(edition_dir: Path = typer.Argument(..., help="the edition folder (with edition.yaml)"),
+          out: Path = typer.Option(Path("output"), "-o", "--out", help="output folder"),
+          allow_overset: bool = typer.Option(False, "--allow-overset",
+                                             help="render overset articles with a red mark instead of failing"),
+          jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="processes; 0: chosen from the edition's size"),
+          interval: float = typer.Option(0.5, "--interval", min=0.05, max=60.0,
+                                         help="seconds between looks at the edition's files")) -> None:
+    """Build EDITION_DIR into OUT/<slug>/ now and again whenever one of its files is saved
+    (the outputs of `build`); a failed build is reported and leaves the last good outputs.
+    Ctrl-C stops."""
+    import time
+
+    from .watch import Build
+    from .watch import watch as run
+    if not (edition_dir / "edition.yaml").is_file():
+        typer.echo(f"{edition_dir}: not an edition folder (no edition.yaml)", err=True)
+        raise typer.Exit(2)
+    if math.isnan(interval):
+        raise typer.BadParameter("--interval must be a number")
+
+    def report(b: Build) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        why = f" ({len(b.changed)} changed: {', '.join(b.changed[:3])}{' …' if len(b.changed) > 3 else ''})" \
+            if b.changed else ""
+        if b.result is None:
+            typer.echo(f"{stamp} build could not run{why}: {b.error}", err=True)
+            return
+        _print_problems(b.result.problems, quiet_warnings=True)
+        if b.result.ok:
+            typer.echo(f"{stamp} built {b.result.edition.slug}: {len(b.result.tree.pages)} pages in "
+                       f"{b.seconds:.2f} s{why} → {b.result.out_dir}")
+        else:
+            n = len(b.result.problems.errors)
+            typer.echo(f"{stamp} build failed{why}: {n} error{'s' if n != 1 else ''}; earlier outputs left "
+                       "unchanged", err=True)
+    typer.echo(f"watching {edition_dir} (Ctrl-C stops)")
+    try:
+        run(edition_dir, out, report, jobs=jobs, allow_overset=allow_overset, interval=interval)
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+
+
+@app.command()
 def check(edition_dir: Path = typer.Argument(..., help="the edition folder"),
           out: Path = typer.Option(Path("output"), "-o", "--out", help="where report.json goes: OUT/<slug>/")) -> None:
     """Preflight: compose and render to a temporary folder, then report what a press would refuse."""

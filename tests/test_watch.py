@@ -1,0 +1,96 @@
+"""`banmian watch`: an edition built again each time one of its files is saved.
+
+Each build is the build of `banmian build` — the same outputs, byte for byte — and a
+failed one leaves the last good outputs and the watch going.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from layout.build import build_edition
+from layout.watch import changes, snapshot, watch
+
+from .conftest import ROOT
+from .robust import banmian, edit
+
+PRODUCTS = ["mini.pdf", "layout.json", "print/01.pdf", "print/02.pdf", "report.json"]
+
+
+def products(out_dir):
+    return {rel: (out_dir / rel).read_bytes() for rel in PRODUCTS}
+
+
+def test_a_snapshot_sees_the_files_a_build_reads_and_not_editors_leftovers_or_out(edition_copy):
+    folder = edition_copy("mini")
+    (folder / ".a.md.swp").write_text("vim")
+    (folder / "articles" / "a.md~").write_text("backup")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref")
+    out = folder / "output" / "mini"            # OUT inside the edition folder: its files are not the edition's
+    out.mkdir(parents=True)
+    (out / "mini.pdf").write_bytes(b"%PDF")
+    seen = snapshot(folder, skip=out)
+    assert sorted(seen) == ["articles/a.md", "articles/b.md", "articles/c.md", "edition.yaml"]
+    edit(folder, "articles/b.md", "。", "！")
+    (folder / "articles" / "d.md").write_text("new", encoding="utf-8")
+    (folder / "articles" / "c.md").unlink()
+    assert changes(seen, snapshot(folder, skip=out)) == ["articles/b.md", "articles/c.md", "articles/d.md"]
+
+
+def test_watching_builds_now_and_after_each_save_as_build_does_and_goes_on_after_a_failure(edition_copy,
+                                                                                           tmp_path):
+    folder, out = edition_copy("mini"), tmp_path / "out"
+    saves = [
+        lambda: edit(folder, "articles/c.md", "八个月", "九个月"),          # a good edit
+        lambda: edit(folder, "edition.yaml", "pages:", "pages: [oops"),    # a broken edition.yaml
+        lambda: edit(folder, "edition.yaml", "pages: [oops", "pages:"),    # mended
+    ]
+    builds, looks = [], []
+
+    def sleep(_seconds):
+        looks.append(1)
+        if len(looks) % 3 == 0 and saves and len(builds) == len(looks) // 3:
+            saves.pop(0)()            # a save while the watch looks
+
+    def on_build(b):
+        builds.append((b.changed, b.result.ok, products(b.result.out_dir) if b.result.ok else None))
+
+    watch(folder, out, on_build, jobs=1, interval=0, settle=0, sleep=sleep, stop=lambda: len(builds) == 4)
+    assert [(changed, ok) for changed, ok, _ in builds] == [
+        ([], True), (["articles/c.md"], True), (["edition.yaml"], False), (["edition.yaml"], True)]
+    after_edit = builds[1][2]
+    assert products(out / "mini") == after_edit              # the failed build left them as they were
+    fresh = build_edition(folder, tmp_path / "fresh", jobs=1, clean=True)
+    assert products(fresh.out_dir) == after_edit             # what `build` makes of the edited edition
+    assert builds[0][2]["mini.pdf"] != after_edit["mini.pdf"]
+
+
+def test_watch_refuses_a_folder_that_is_not_an_edition(tmp_path):
+    proc = banmian("watch", tmp_path, "-o", tmp_path / "out")
+    assert proc.returncode == 2 and "not an edition folder" in proc.stderr
+
+
+def test_ctrl_c_stops_the_watch_with_exit_0(edition_copy, tmp_path):
+    folder = edition_copy("mini")
+    proc = subprocess.Popen([sys.executable, "-m", "layout", "watch", str(folder), "-o", str(tmp_path / "out"),
+                             "--interval", "0.1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if " built mini: 2 pages" in line:
+                break
+        assert any(" built mini: 2 pages" in ln for ln in lines), lines
+        os.kill(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err
+    assert (tmp_path / "out" / "mini" / "mini.pdf").is_file()
