@@ -51,18 +51,19 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: Mapping[int, tuple], title: 
     """Add the structure tree to `pdf` (the reader edition, pages in `tree` order), given
     each page's marks (page number -> tuple of pdf.Mark)."""
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array()))
-    root.K = Array([document])
+    elements = _Elements(pdf)
+    document = elements.make("Document", root, None)
+    root.K = Array([document.obj])
     root.RoleMap = Dictionary({f"/{k}": Name("/" + v) for k, v in ROLE_MAP.items()})
 
     headlines = {}
     for page in tree.pages:
         for entry in page.articles:
             headlines.setdefault(entry.id, entry.headline)
-    stories: dict[str, pikepdf.Object] = {}
-    open_paragraph: dict[str, pikepdf.Object] = {}   # article -> its P still running (across columns, pages)
-    open_table: dict[str, tuple] = {}                # article -> (its Table, the row being filled or None,
-                                                     #            whether it has body rows yet)
+    stories: dict[str, _Element] = {}
+    open_paragraph: dict[str, _Element] = {}   # article -> its P still running (across columns, pages)
+    open_table: dict[str, tuple] = {}          # article -> (its Table, the row being filled or None,
+                                               #            whether it has body rows yet)
     nums: list = []   # the ParentTree's number tree, made an Array once at the end: pikepdf's
                       # Array.extend copies the array, which made tagging quadratic in the pages
     next_key = len(tree.pages)
@@ -70,8 +71,8 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: Mapping[int, tuple], title: 
         page_ref = pdf_page.obj
         for entry in page.articles:   # stories in the page's reading order
             if entry.id not in stories:
-                stories[entry.id] = _element(pdf, "Art", document, page_ref, T=String(headlines[entry.id]))
-        parents = Array()
+                stories[entry.id] = elements.make("Art", document, page_ref, T=String(headlines[entry.id]))
+        parents = []
         figure = None                 # the Figure element just made, for its caption
         links = []                    # (Link element, its text)
         for mark in marks.get(page.number, ()):
@@ -79,53 +80,54 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: Mapping[int, tuple], title: 
                 continue
             story = stories.get(mark.article)
             if story is None:         # a block whose article the page does not list
-                story = stories[mark.article] = _element(pdf, "Art", document, page_ref)
+                story = stories[mark.article] = elements.make("Art", document, page_ref)
             if mark.role in ("TH", "TD"):
                 # a table's cells: consecutive cells of a story make one Table (also over a
                 # column break) until a head row follows body rows (the next table of a
                 # listing); a row ends with its last cell
                 table, row, has_body = open_table.get(mark.article, (None, None, False))
                 if table is None or (row is None and mark.role == "TH" and has_body):
-                    table, has_body = _element(pdf, "Table", story, page_ref), False
+                    table, has_body = elements.make("Table", story, page_ref), False
                 if row is None:
-                    row = _element(pdf, "TR", table, page_ref)
-                element = _element(pdf, mark.role, row, page_ref)
+                    row = elements.make("TR", table, page_ref)
+                element = elements.make(mark.role, row, page_ref)
                 if mark.role == "TH":
-                    element.A = Dictionary(O=Name.Table, Scope=Name.Column)
+                    element.obj.A = Dictionary(O=Name.Table, Scope=Name.Column)
                 open_table[mark.article] = (table, None if mark.last else row, has_body or mark.role == "TD")
             elif mark.role == "P":
                 element = open_paragraph.get(mark.article)
                 if element is None:
-                    element = open_paragraph[mark.article] = _element(pdf, "P", story, page_ref)
+                    element = open_paragraph[mark.article] = elements.make("P", story, page_ref)
                 if mark.last:
                     del open_paragraph[mark.article]
             else:
-                element = _element(pdf, mark.role, story, page_ref)
+                element = elements.make(mark.role, story, page_ref)
                 if mark.role == "Link":
                     links.append((element, mark.text))
                 elif mark.role == "Figure":
                     figure = element
-                    element.Alt = String(f"图片：{headlines.get(mark.article, '')}")
+                    element.obj.Alt = String(f"图片：{headlines.get(mark.article, '')}")
                 elif mark.role == "Caption" and figure is not None:
-                    figure.Alt = String(mark.text)   # a figure's alternative text is its caption (PDF/UA-1 §7.3)
+                    figure.obj.Alt = String(mark.text)   # a figure's alternative text is its caption (PDF/UA-1 §7.3)
             if mark.role not in ("Figure", "Caption"):
                 figure = None
             if mark.role not in ("TH", "TD"):
                 open_table.pop(mark.article, None)
-            _add_content(element, page_ref, len(parents))
-            parents.append(element)
+            element.add_content(page_ref, len(parents))
+            parents.append(element.obj)
         pdf_page.StructParents = index
-        nums.extend([index, parents])
+        nums.extend([index, Array(parents)])
         # link annotations in drawing order are the page's jump lines in drawing order
         annots = [a for a in pdf_page.get("/Annots", Array()) if a.get("/Subtype") == Name.Link]
         for annot, (link, text) in zip(annots, links):
             annot.StructParent = next_key
             annot.Contents = String(text.strip("（）"))
-            link.K.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=page_ref))
-            nums.extend([next_key, link])
+            link.kids.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=page_ref))
+            nums.extend([next_key, link.obj])
             next_key += 1
         if annots:
             pdf_page.Tabs = Name.S   # tab through links in structure order
+    elements.finish()
     root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))
     root.ParentTreeNextKey = next_key
     pdf.Root.StructTreeRoot = root
@@ -134,20 +136,52 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: Mapping[int, tuple], title: 
     pdf.Root.Metadata = pdf.make_stream(_xmp(title, author, date), Type=Name.Metadata, Subtype=Name.XML)
 
 
-def _element(pdf: pikepdf.Pdf, role: str, parent, page_ref, **extra) -> pikepdf.Object:
-    element = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name("/" + role), P=parent, Pg=page_ref,
-                                           K=Array(), **extra))
-    parent.K.append(element)
-    return element
+class _Element:
+    """A structure element being built: its PDF object, its kids (K) and its page's object
+    number. The kids are a Python list until `_Elements.finish` makes each an Array once —
+    appending to a pikepdf Array one kid at a time costs a call across to qpdf for the
+    array and another for the kid, thousands of times an edition."""
+
+    __slots__ = ("obj", "kids", "page")
+
+    def __init__(self, obj: pikepdf.Object, page):
+        self.obj, self.kids, self.page = obj, [], page
+
+    def add_content(self, page_ref, mcid: int) -> None:
+        """An MCID on the element's own page is a plain integer; on another page (a paragraph
+        continued over the jump) a marked-content reference names the page."""
+        if self.page == page_ref.objgen:
+            self.kids.append(mcid)
+        else:
+            self.kids.append(Dictionary(Type=Name.MCR, Pg=page_ref, MCID=mcid))
 
 
-def _add_content(element, page_ref, mcid: int) -> None:
-    """An MCID on the element's own page is a plain integer; on another page (a paragraph
-    continued over the jump) a marked-content reference names the page."""
-    if element.Pg.objgen == page_ref.objgen:
-        element.K.append(mcid)
-    else:
-        element.K.append(Dictionary(Type=Name.MCR, Pg=page_ref, MCID=mcid))
+class _Elements:
+    def __init__(self, pdf: pikepdf.Pdf):
+        self.pdf = pdf
+        self.made: list[_Element] = []
+        self.types: dict[str, pikepdf.Name] = {}
+        self.struct_elem = Name.StructElem
+
+    def make(self, role: str, parent, page_ref, **extra) -> _Element:
+        """A StructElem of type `role` under `parent` (an _Element, or the root's object) on
+        the page `page_ref` (None: no page, the Document)."""
+        kind = self.types.get(role)
+        if kind is None:
+            kind = self.types[role] = Name("/" + role)
+        entries = {"Type": self.struct_elem, "S": kind, "P": parent.obj if isinstance(parent, _Element) else parent}
+        if page_ref is not None:
+            entries["Pg"] = page_ref
+        obj = self.pdf.make_indirect(Dictionary(**entries, **extra))
+        element = _Element(obj, page_ref.objgen if page_ref is not None else None)
+        if isinstance(parent, _Element):
+            parent.kids.append(obj)
+        self.made.append(element)
+        return element
+
+    def finish(self) -> None:
+        for element in self.made:
+            element.obj.K = Array(element.kids)
 
 
 def _xml(s: str) -> str:
