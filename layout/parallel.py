@@ -80,7 +80,7 @@ class Pool:
             first = here()
             return first, [fn(state, chunk) for chunk in chunks]
         methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         workers = min(self.jobs - 1, len(chunks))
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(state,)) as ex:
             futures = [ex.submit(_call, fn, chunk) for chunk in chunks]

@@ -337,7 +337,19 @@ class LineBlocks(Sequence):
     __hash__ = None
 
     def __reduce__(self):
-        return (tuple, (self._load(),))   # sent to a worker process as a plain tuple
+        # to a worker started afresh rather than forked: the line itself (not the spool it
+        # is in) and the kept blocks — exact, as the page was drawn with them, where blocks
+        # read back from the line would be rounded (an ad placed 0.0001 pt away)
+        if self._line is not None:
+            return (LineBlocks, (bytes(self._line), self.kept))
+        return (_read_back, (self._blocks, self.kept))
+
+
+def _read_back(blocks: tuple[Block, ...], kept: tuple[Block, ...]) -> LineBlocks:
+    """A LineBlocks whose blocks were read back already (see `LineBlocks.__reduce__`)."""
+    page = LineBlocks(b"", kept)
+    page._line, page._blocks = None, blocks
+    return page
 
 
 KEPT_KINDS = ("jump", "ad")   # what the reader edition needs of a page besides its drawing

@@ -154,6 +154,22 @@ def test_parallel_jobs_give_byte_identical_output(edition_copy, tmp_path):
         assert (one.out_dir / rel).read_bytes() == (two.out_dir / rel).read_bytes(), rel
 
 
+def test_workers_started_afresh_where_there_is_no_fork_give_the_same_bytes(edition_copy, tmp_path, monkeypatch):
+    """macOS and Windows start workers afresh (spawn): what they need — the layout tree,
+    the spooled drawings — travels pickled, and the output is that of one process."""
+    import multiprocessing
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    folder = edition_copy(SAMPLE)
+    one = build_edition(folder, tmp_path / "j1", jobs=1)
+    two = build_edition(folder, tmp_path / "j2", jobs=2)
+    assert one.ok and two.ok and two.jobs == 2
+    files = sorted(p.relative_to(one.out_dir) for p in one.out_dir.rglob("*")
+                   if p.is_file() and ".cache" not in p.parts)
+    assert len(files) > 5
+    for rel in files:
+        assert (one.out_dir / rel).read_bytes() == (two.out_dir / rel).read_bytes(), rel
+
+
 def test_two_jobs_cut_the_pages_only_where_no_jump_crosses_and_change_nothing(edition_copy, tmp_path):
     from layout.engine import _ranges
     folder = edition_copy(SAMPLE)
