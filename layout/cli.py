@@ -77,37 +77,6 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
         typer.echo(f"built {result.edition.slug}: {pages} pages → {result.out_dir}")
 
 
-def main() -> None:
-    """The console entry point. Once the command has finished and its output is flushed,
-    the process ends with os._exit: tearing down the interpreter's heap after a 64-page
-    build takes ~0.2 s and frees nothing the operating system would not.
-
-    Bad input is reported by the commands as problems (exit 1) or as a message (exit 2);
-    should anything still escape, it is one line and exit 2 — "could not run" — never a
-    traceback (BANMIAN_DEBUG=1 shows it)."""
-    try:
-        app()
-        code = 0
-    except SystemExit as exc:
-        if isinstance(exc.code, str):
-            print(exc.code, file=sys.stderr)
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except (Exception, MemoryError, RecursionError) as exc:  # noqa: B014 - said explicitly: these end in exit 2
-        if os.environ.get("BANMIAN_DEBUG"):
-            import traceback
-            traceback.print_exc()
-        print(f"banmian could not run: {type(exc).__name__}: {str(exc)[:300]} (a bug: please report it with "
-              "the input; BANMIAN_DEBUG=1 shows where)", file=sys.stderr)
-        code = 2
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-if __name__ == "__main__":
-    main()
-
-
 @app.command()
 def watch(edition_dir: Path = typer.Argument(..., help="the edition folder (with edition.yaml)"),
           out: Path = typer.Option(Path("output"), "-o", "--out", help="output folder"),
@@ -324,3 +293,34 @@ def _site_of(edition_dir: Path, out: Path, jobs: int, base_url: str, archive: st
     except SiteError as exc:
         typer.echo(f"site: {exc}", err=True)
         return None
+
+
+def main() -> None:
+    """The console entry point. Once the command has finished and its output is flushed,
+    the process ends with os._exit: tearing down the interpreter's heap after a 64-page
+    build takes ~0.2 s and frees nothing the operating system would not.
+
+    Bad input is reported by the commands as problems (exit 1) or as a message (exit 2);
+    should anything still escape, it is one line and exit 2 — "could not run" — never a
+    traceback (BANMIAN_DEBUG=1 shows it)."""
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except (Exception, MemoryError, RecursionError) as exc:  # noqa: B014 - said explicitly: these end in exit 2
+        if os.environ.get("BANMIAN_DEBUG"):
+            import traceback
+            traceback.print_exc()
+        print(f"banmian could not run: {type(exc).__name__}: {str(exc)[:300]} (a bug: please report it with "
+              "the input; BANMIAN_DEBUG=1 shows where)", file=sys.stderr)
+        code = 2
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -224,20 +224,19 @@ def _cached_page(cache, key: str, drawn: bool):
     """A page's cache entry, decoded as far as a build needs: (its line, the page without
     blocks, its kept blocks, problems, the jumps it sends on, its EncodedDrawing or None);
     None if there is none, it is unreadable, or it lacks the drawing a build needs."""
-    from .codec import CodecError, decode
     from .render.drawing import EncodedDrawing, check_drawing
     records = cache.get_records("pages", key)
     if records is None:
         return None
     try:
         if len(records) not in (2, 2 + len(EncodedDrawing._fields)):
-            raise CodecError(f"a page entry of {len(records)} records")
+            raise codec.CodecError(f"a page entry of {len(records)} records")
         line, entry, *drawing = records
-        head, kept, page_problems, outgoing = decode(entry)
+        head, kept, page_problems, outgoing = codec.decode(entry)
         if drawing:
             drawing = EncodedDrawing(*drawing)
             check_drawing(drawing)
-    except (CodecError, ValueError):   # signed by us yet unreadable: written by another banmian
+    except (codec.CodecError, ValueError):   # signed by us yet unreadable: written by another banmian
         cache.reject("pages")
         return None
     if drawn and not drawing:          # composed by a build that drew nothing (check)
