@@ -95,9 +95,10 @@ def report_json(result: BuildResult) -> bytes:
 
 
 def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None, cache=None,
-            draw_pages: bool = False) -> BuildResult:
+            draw_pages: bool = False, spool_dir: Path | None = None) -> BuildResult:
     """Load and compose, without rendering (check, diff and tests use this); with
-    `draw_pages`, each page's operators are made as soon as it is composed."""
+    `draw_pages`, each page's operators are made as soon as it is composed. What is held
+    on disk until the products are made goes to `spool_dir` (a build: OUT/<slug>/)."""
     t0 = time.perf_counter()
     if cache is not None:
         articles = CachedArticles(cache, Path(folder).resolve())
@@ -127,7 +128,7 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     t0 = time.perf_counter()
     result.icc = _output_profile(edition, tpl, problems)
     draw = functools.partial(page_ops, registry=registry) if draw_pages else None
-    composed = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache, draw)
+    composed = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache, draw, spool_dir)
     tree, cproblems = composed.tree, composed.problems
     result.page_lines = composed.lines
     result.drawings = composed.drawings
@@ -214,7 +215,8 @@ def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, p
 
 
 def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, notes: Problems) -> BuildResult:
-    result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True)
+    result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True,
+                     spool_dir=Path(out) / Path(folder).resolve().name)
     result.problems.items[:0] = notes.items
     edition, tree = result.edition, result.tree
     if edition is None or tree is None or result.problems.has_errors():

@@ -293,11 +293,12 @@ class ComposedEdition:
 
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
                     allow_overset: bool = False, progress=None, pool=None, cache=None,
-                    draw=None) -> ComposedEdition:
+                    draw=None, spool_dir: Path | None = None) -> ComposedEdition:
     """Compose every page. With a pool the pages are cut into runs no jump crosses: this
     process composes the first run while workers compose the others. `draw(page)`, when
     given, is applied to each page composed now, in the process that composed it (the
-    renderer's page operators: a worker has the page's blocks at hand)."""
+    renderer's page operators: a worker has the page's blocks at hand). Lines and drawings
+    are spooled in `spool_dir` (else the system's temporary folder)."""
     base = _edition_key(edition, tpl, registry, allow_overset) if cache is not None else ""
     job = _Job(edition, tpl, registry, allow_overset, _article_keys(edition, tpl, registry, cache), base, draw)
     setter = Setter(registry)
@@ -311,8 +312,8 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     ranges = _ranges(edition, pool.jobs if pool is not None and pool.parallel else 1)
     first = ranges[0]
 
-    spool = LineSpool()
-    drawings = DrawingSpool()
+    spool = LineSpool(spool_dir)
+    drawings = DrawingSpool(spool_dir)
 
     def here():
         return _compose_range(job, list(edition.pages[first[0]:first[1]]), cache, setter, report, spool, drawings)
@@ -459,7 +460,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             if reader_path is None:
                 return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))
             made = Staged(write_with(reader_path, lambda f: write_reader_pdf(
-                f, tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))))
+                f, tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts), reader_path.parent)))
             staged.append(made)
             return made
 

@@ -18,13 +18,18 @@ import os
 import tempfile
 import threading
 from collections.abc import Hashable, Iterator
+from pathlib import Path
 
 
 class Spool:
-    """bytes by key, appended to a temporary file; a key added again points at its new record."""
+    """bytes by key, appended to a temporary file; a key added again points at its new record.
+    The file is made in `folder` if given — a build puts it in OUT, on the disk its
+    outputs go to: the system's temporary folder may be memory (tmpfs), where a spool
+    would save the build's memory only to take the machine's."""
 
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()   # noqa: SIM115 - open as long as the spool lives
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+        self._file = tempfile.TemporaryFile(dir=folder)   # noqa: SIM115 - open as long as the spool lives
         self._end = 0
         self._at: dict[Hashable, tuple[int, int]] = {}
         self._lock = threading.Lock()          # seek-and-read where there is no pread
@@ -66,12 +71,12 @@ class Spool:
     def __getstate__(self) -> dict:
         # pickled for a worker that is not forked: the records themselves, and what a
         # subclass keeps beside them
-        own = ("_file", "_end", "_at", "_lock")
+        own = ("_file", "_end", "_at", "_lock", "_folder")
         return {"records": {key: self.read(key) for key in self._at},
                 "rest": {k: v for k, v in self.__dict__.items() if k not in own}}
 
     def __setstate__(self, state: dict) -> None:
-        Spool.__init__(self)
+        Spool.__init__(self)       # the worker's own temporary folder
         for key, data in state["records"].items():
             self.put(key, data)
         self.__dict__.update(state["rest"])

@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .spool import Spool
 from .text.paragraph import Run
@@ -276,8 +277,8 @@ class LineSpool(Spool, Mapping):
     are asked for. Each line's SHA-256 is taken as it is added: the keys of the page's
     products are made from it."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, folder: Path | None = None) -> None:
+        super().__init__(folder)
         self._digests: dict[int, str] = {}
 
     def add(self, number: int, line: bytes) -> SpooledLine:

@@ -104,3 +104,25 @@ def test_spools_travel_pickled_as_their_records_to_a_worker_that_is_not_forked()
     drawing = drawings.add(5, encode_drawing(PageOps(("q Q",), {"Song": "字"})))
     moved = pickle.loads(pickle.dumps(drawing))
     assert moved.spool is not drawings and moved.parts == ("q Q",) and moved.chars == {"Song": "字"}
+
+
+def test_a_build_keeps_its_temporary_files_in_out_and_leaves_none(edition_copy, tmp_path, monkeypatch):
+    """On the disk the outputs go to, not in the system's temporary folder (which may be
+    memory: tmpfs); and nothing of them stays behind."""
+    import tempfile
+
+    from layout.build import build_edition
+    made, real = [], tempfile.TemporaryFile
+
+    def temporary_file(*args, **kwargs):
+        made.append(kwargs.get("dir"))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)
+    folder = edition_copy("mini")
+    before = set(tmp_path.rglob("*"))
+    result = build_edition(folder, tmp_path / "out", jobs=1)
+    assert result.ok and len(made) >= 3     # the lines, the drawings, reportlab's reader edition
+    assert all(folder == result.out_dir for folder in made), made
+    left = {p for p in set(tmp_path.rglob("*")) - before if ".cache" not in p.parts}
+    assert {p.relative_to(tmp_path / "out" / "mini").as_posix() for p in left if p.is_file()} == {
+        ".lock", "layout.json", "mini.pdf", "print/01.pdf", "print/02.pdf", "report.json"}

@@ -17,6 +17,7 @@ import io
 import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import BinaryIO
 
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFName, PDFStream, PDFString
@@ -43,13 +44,15 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
 
 
 def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, opts: RenderOptions,
-                     content_hash: str, ops: dict | None = None, streams: dict | None = None, fonts=None) -> None:
+                     content_hash: str, ops: dict | None = None, streams: dict | None = None, fonts=None,
+                     scratch: Path | None = None) -> None:
     """Write the reader edition to `out`; `ops` (page number -> PageOps) and `streams` (page
     number -> compressed content stream) are reused where given and filled in.
 
     reportlab's document goes to a temporary file, from which qpdf reads it, a stream's
     data when it needs it, to write the finished edition to `out` (a file in OUT, for a
-    build): a 999-page edition (~20 MB) is not held as bytes three times over."""
+    build): a 999-page edition (~20 MB) is not held as bytes three times over. The
+    temporary file is made in `scratch` if given (see `spool.Spool`)."""
     opts = replace(opts, mode="reader")
     indices = {page.number: i for i, page in enumerate(tree.pages)}   # not pages.index: quadratic
 
@@ -80,7 +83,7 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
         from .tagged import tag  # pikepdf: imported by the builds that make a reader edition
         tag(pdf, tree, marks, opts.title, opts.author, opts.date)
         place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
-    with tempfile.TemporaryFile() as drawn:
+    with tempfile.TemporaryFile(dir=scratch) as drawn:
         drawn.write(render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page),
                            ops=ops, streams=streams, fonts=fonts))
         drawn.seek(0)
