@@ -28,7 +28,6 @@ class Spool:
     would save the build's memory only to take the machine's."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self._folder = folder
         self._file = tempfile.TemporaryFile(dir=folder)   # noqa: SIM115 - open as long as the spool lives
         self._end = 0
         self._at: dict[Hashable, tuple[int, int]] = {}
@@ -71,7 +70,7 @@ class Spool:
     def __getstate__(self) -> dict:
         # pickled for a worker that is not forked: the records themselves, and what a
         # subclass keeps beside them
-        own = ("_file", "_end", "_at", "_lock", "_folder")
+        own = ("_file", "_end", "_at", "_lock")
         return {"records": {key: self.read(key) for key in self._at},
                 "rest": {k: v for k, v in self.__dict__.items() if k not in own}}
 
