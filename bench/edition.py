@@ -10,7 +10,8 @@ bytes (and per page), characters per second, and seconds per stage. With the
 `typst` package installed, Typst compiles the same text in the same rounds
 (interleaved: each round builds with every job count, then with Typst), and
 the ratios are of those medians. Then, at -j1, one article edited: its
-rebuild against a clean build made just before it.
+rebuild against a clean build made just before it, and its rebuild in a
+running `banmian watch` (the process stays: no start-up, imports ready).
 """
 from __future__ import annotations
 
@@ -49,6 +50,34 @@ def run_build(edition: Path, out: Path, jobs: int, clean: bool = True) -> dict:
     # children's usage covers the worker processes of --jobs
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
             "stages": stages}
+
+
+def watch_edits(edition: Path, out: Path, victim: Path, original: str, runs: int) -> list[float]:
+    """Seconds `banmian watch` reports for rebuilding after each of `runs` edits of `victim`
+    (the time from a save to the new outputs is that plus up to one --interval)."""
+    proc = subprocess.Popen([sys.executable, "-m", "layout", "watch", str(edition), "-o", str(out), "-j", "1",
+                             "--interval", "0.1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=BUILD_ENV)
+
+    def next_build() -> float:
+        for line in proc.stdout:
+            found = re.search(r" built \S+: \d+ pages in ([\d.]+) s", line)
+            if found:
+                return float(found.group(1))
+        raise SystemExit("banmian watch ended")
+    seconds = []
+    try:
+        next_build()                      # the first build
+        for i in range(runs):
+            victim.write_text(original.replace("。", "！", 1 + i % 3), encoding="utf-8")
+            seconds.append(next_build())
+            victim.write_text(original, encoding="utf-8")
+            next_build()                  # back to the original
+    finally:
+        victim.write_text(original, encoding="utf-8")
+        proc.terminate()
+        proc.wait()
+    return seconds
 
 
 def characters(edition: Path) -> int:
@@ -133,6 +162,11 @@ def main() -> None:
                 print(f"    one article edited (-j1): rebuild {statistics.median(times):.2f} s = "
                       f"{100 * statistics.median(shares):.0f} % of a clean build (median of {args.runs} pairs)",
                       flush=True)
+                clean = statistics.median(r["wall"] for r in runs[1])
+                watched = watch_edits(edition, outs[1], victim, original, args.runs)
+                inc = statistics.median(watched)
+                print(f"    one article edited, `banmian watch -j1` running: rebuild {inc:.2f} s = "
+                      f"{100 * inc / clean:.0f} % of a clean build (median of {len(watched)})", flush=True)
 
 
 if __name__ == "__main__":
