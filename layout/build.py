@@ -114,7 +114,7 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
         pool.settle(len(edition.pages))
         result.jobs = pool.jobs
     try:
-        registry = FontRegistry()
+        registry = cache.memory.registry() if cache is not None and cache.memory is not None else FontRegistry()
     except FontError as exc:
         problems.error("font", str(exc))
         return result
@@ -173,26 +173,27 @@ def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> 
 
 
 def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = False,
-                  progress=None, jobs: int = 0, clean: bool = False) -> BuildResult:
+                  progress=None, jobs: int = 0, clean: bool = False, memory=None) -> BuildResult:
     """Build an edition into OUT/<slug>/; results of an earlier build there are reused
-    where their inputs did not change (`clean` ignores and empties that cache)."""
+    where their inputs did not change (`clean` ignores and empties that cache). A process
+    that builds again and again passes one `cache.CacheMemory` to each of its builds."""
     folder, out = Path(folder), Path(out)
     out_dir = out / folder.resolve().name
     if out_dir.resolve() == folder.resolve():
         # products, print/, site/ and the cache would be written — and pruned — among the copy
         raise OSError(f"{out_dir} is the edition folder itself: choose another output folder")
     with lock(out_dir):
-        return _build_locked(folder, out, out_dir, allow_overset, progress, jobs, clean)
+        return _build_locked(folder, out, out_dir, allow_overset, progress, jobs, clean, memory)
 
 
 def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, progress, jobs: int,
-                  clean: bool) -> BuildResult:
+                  clean: bool, memory=None) -> BuildResult:
     from .cache import BuildCache
     from .parallel import Pool
     notes = Problems()    # said before the build's own problems, and in its report
     for note in recover(out_dir):
         notes.info("recovered", f"{out_dir}: {note}")
-    cache = BuildCache(out_dir / ".cache")
+    cache = BuildCache(out_dir / ".cache", memory)
     if cache.refused:
         notes.warning("cache", cache.refused)
     if clean:
@@ -210,6 +211,8 @@ def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, p
             gc.enable()
     if result.ok:
         cache.prune()
+        if memory is not None:
+            memory.keep_only(cache.used)
     result.cache = cache.stats()
     return result
 

@@ -163,15 +163,51 @@ def unframe(data: bytes, kind: str, key: str) -> bytes | None:
     return payload if head == expected and hmac.compare_digest(mac, good) else None
 
 
+class CacheMemory:
+    """What a process that builds one edition again and again (`banmian watch`) keeps
+    between its builds, so that a build after one edit reads and decodes only what the
+    edit changed: the page entries it read and checked or wrote (their payloads), the
+    articles as decoded (`engine.CachedArticles`), and the font registry. An entry's key
+    is the hash of its inputs and banmian's code, so what is kept stays right whatever
+    happens on disk; what a build did not use is forgotten after it (`keep_only`)."""
+
+    KINDS = ("pages",)
+
+    def __init__(self) -> None:
+        self.entries: dict[Path, bytes] = {}
+        self.articles: dict[str, dict] = {}        # articles entry key -> CachedArticles.known
+        self.fonts: tuple[str, object] | None = None   # (fonts_identity, FontRegistry)
+
+    def keep_only(self, used: set[Path]) -> None:
+        self.entries = {p: data for p, data in self.entries.items() if p in used}
+
+    def registry(self):
+        """The font registry of the last build, if its fonts did not change since; else a
+        new one."""
+        from .fonts import FontRegistry
+        if self.fonts is not None:
+            identity, registry = self.fonts
+            try:
+                if fonts_identity(registry) == identity:
+                    return registry
+            except OSError:    # a font file gone: FontRegistry says what is wrong
+                pass
+        registry = FontRegistry()
+        self.fonts = (fonts_identity(registry), registry)
+        return registry
+
+
 class BuildCache:
     """One build's view of the cache folder: get, put, and forget what was not used.
 
     The folder and its kind folders must be real folders: a symbolic link there (which
     would send reads, writes and deletions outside OUT) turns the cache off for the
-    build (`refused` says why)."""
+    build (`refused` says why). Given a `CacheMemory`, entries it holds are not read
+    from disk again."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, memory: CacheMemory | None = None):
         self.folder = folder
+        self.memory = memory
         self.refused = ""
         self.used: set[Path] = set()
         self.kinds: dict[str, list[int]] = {}   # kind -> [hits, misses]
@@ -210,8 +246,12 @@ class BuildCache:
         if self.folder is None:
             return None
         count = self.kinds.setdefault(kind, [0, 0])
-        d = self._dir(kind, create=False)
         path = self.folder / kind / f"{key}{suffix}"
+        if self.memory is not None and path in self.memory.entries:
+            count[0] += 1
+            self.used.add(path)
+            return self.memory.entries[path]
+        d = self._dir(kind, create=False)
         data = None
         if d is not None:
             try:
@@ -233,6 +273,8 @@ class BuildCache:
             return None
         count[0] += 1
         self.used.add(path)
+        if self.memory is not None and kind in CacheMemory.KINDS:
+            self.memory.entries[path] = payload
         return payload
 
     def put_bytes(self, kind: str, key: str, data: bytes, suffix: str = ".bin") -> None:
@@ -240,6 +282,8 @@ class BuildCache:
             return
         path = self.folder / kind / f"{key}{suffix}"
         self.used.add(path)
+        if self.memory is not None and kind in CacheMemory.KINDS:
+            self.memory.entries[path] = data
         d = self._dir(kind, create=True)
         if d is None:
             return
@@ -289,6 +333,8 @@ class BuildCache:
     def reject(self, kind: str) -> None:
         """An entry just read (a hit) turned out unreadable: count it a miss, and rejected —
         pruned after the build unless the build makes it again."""
+        if self.memory is not None:
+            self.memory.__init__()     # which entry it was is not known here: keep none
         self.kinds[kind][0] -= 1
         self.kinds[kind][1] += 1
         self.rejected += 1
@@ -332,6 +378,8 @@ class BuildCache:
 
     def clear(self) -> int:
         """Empty the cache (--clean) the way `prune` removes entries."""
+        if self.memory is not None:
+            self.memory.__init__()
         return self.prune(keep=set())
 
     def stats(self) -> dict:

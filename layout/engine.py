@@ -61,17 +61,22 @@ class CachedArticles:
         register_types()   # the types an article may hold
         self.cache = cache
         self.key = key_of("articles", root)
-        self.known: dict[str, tuple[bytes, tuple]] = {}   # key -> (its record, the record decoded)
-        for record in cache.get_records("articles", self.key) or ():
+        memory = cache.memory.articles if cache.memory is not None else {}
+        # key -> (its record, the record decoded)
+        self.known: dict[str, tuple[bytes, tuple]] = memory.get(self.key) or self._read()
+        self.kept: dict[str, tuple[bytes, tuple]] = {}   # the same, for the next build
+
+    def _read(self) -> dict[str, tuple[bytes, tuple]]:
+        known = {}
+        for record in self.cache.get_records("articles", self.key) or ():
             key, _, data = record.partition(b" ")
             try:
                 article, found, pictures = codec.decode(data)
             except (codec.CodecError, ValueError):  # signed by us yet unreadable: another banmian's
-                self.known = {}
-                cache.reject("articles")
-                break
-            self.known[key.decode("ascii", "replace")] = (record, (article, found, pictures))
-        self.kept: dict[str, bytes] = {}   # key -> its record, for the next build
+                self.cache.reject("articles")
+                return {}
+            known[key.decode("ascii", "replace")] = (record, (article, found, pictures))
+        return known
 
     def __call__(self, file: Path, root: Path, problems: Problems) -> Article | None:
         from .cache import key_of
@@ -82,22 +87,25 @@ class CachedArticles:
         key = key_of("article", file, display_path(file), root, raw)
         hit = self.known.get(key)
         if hit is not None:
-            record, (article, found, pictures) = hit
+            article, found, pictures = hit[1]
             if all(picture_digest(path) == digest for path, digest in pictures):
                 problems.extend(found)
-                self.kept[key] = record
+                self.kept[key] = hit
                 return article
         found = Problems()
         article = load_article(file, root, found)
         problems.extend(found)
         if article is not None and not found.has_errors():
             pictures = [(b.path, b.sha256) for b in article.body if isinstance(b, Image)]
-            self.kept[key] = key.encode() + b" " + codec.encode((article, list(found), pictures))
+            entry = (article, list(found), pictures)
+            self.kept[key] = (key.encode() + b" " + codec.encode(entry), entry)
         return article
 
     def save(self) -> None:
         if self.kept.keys() != self.known.keys():
-            self.cache.put_records("articles", self.key, list(self.kept.values()))
+            self.cache.put_records("articles", self.key, [record for record, _ in self.kept.values()])
+        if self.cache.memory is not None:
+            self.cache.memory.articles = {self.key: self.kept}
 
 
 class _Flows:

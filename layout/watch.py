@@ -79,13 +79,15 @@ def watch(folder: Path, out: Path, on_build: Callable[[Build], None], jobs: int 
     """Build `folder` into `out` now and after every change, calling `on_build` with each
     build, until `stop()` is true (checked after every build and every look)."""
     from .build import build_edition
+    from .cache import CacheMemory
+    memory = CacheMemory()      # what the builds read and decode, kept for the next
     skip = out / folder.resolve().name
     changed: list[str] = []
     seen = snapshot(folder, skip)
     while True:
         t0 = time.perf_counter()
         try:
-            result = build_edition(folder, out, allow_overset=allow_overset, jobs=jobs)
+            result = build_edition(folder, out, allow_overset=allow_overset, jobs=jobs, memory=memory)
             on_build(Build(changed, time.perf_counter() - t0, result))
         except OSError as exc:
             on_build(Build(changed, time.perf_counter() - t0, None, str(exc)))

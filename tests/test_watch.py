@@ -94,3 +94,25 @@ def test_ctrl_c_stops_the_watch_with_exit_0(edition_copy, tmp_path):
         proc.kill()
     assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err
     assert (tmp_path / "out" / "mini" / "mini.pdf").is_file()
+
+
+def test_a_watching_process_keeps_what_its_builds_read_and_stays_byte_identical(edition_copy, tmp_path):
+    """Between builds the watch keeps the page entries, the decoded articles and the font
+    registry (`cache.CacheMemory`): after an edit, the unchanged pages and articles are not
+    read from disk again — here they are gone from it — and the outputs are those of a
+    fresh build."""
+    from layout.cache import CacheMemory
+    folder, out = edition_copy("mini"), tmp_path / "out"
+    memory = CacheMemory()
+    first = build_edition(folder, out, jobs=1, memory=memory)
+    assert first.ok and memory.entries and memory.articles and memory.fonts
+    registry = memory.fonts[1]
+    for kind in ("pages", "articles"):
+        for entry in (out / "mini" / ".cache" / kind).iterdir():
+            entry.unlink()
+    edit(folder, "articles/c.md", "八个月", "九个月")     # page 2 composed again; page 1 and a, b kept
+    again = build_edition(folder, out, jobs=1, memory=memory)
+    assert again.ok and again.cache["kinds"]["pages"]["hits"] >= 1
+    assert memory.fonts[1] is registry
+    fresh = build_edition(folder, tmp_path / "fresh", jobs=1, clean=True)
+    assert products(again.out_dir) == products(fresh.out_dir)
