@@ -166,12 +166,13 @@ def unframe(data: bytes, kind: str, key: str) -> bytes | None:
 class CacheMemory:
     """What a process that builds one edition again and again (`banmian watch`) keeps
     between its builds, so that a build after one edit reads and decodes only what the
-    edit changed: the page entries it read and checked or wrote (their payloads), the
-    articles as decoded (`engine.CachedArticles`), and the font registry. An entry's key
+    edit changed: the page entries, the reader edition's page streams and fonts it read
+    and checked or wrote (their payloads), the articles as decoded
+    (`engine.CachedArticles`), and the font registry. An entry's key
     is the hash of its inputs and banmian's code, so what is kept stays right whatever
     happens on disk; what a build did not use is forgotten after it (`keep_only`)."""
 
-    KINDS = ("pages",)
+    KINDS = ("pages", "reader", "fonts")   # not print pages: megabytes, and compared with OUT anyway
 
     def __init__(self) -> None:
         self.entries: dict[Path, bytes] = {}

@@ -89,10 +89,12 @@ def _close_match(key: str, allowed) -> str:
     return hits[0] if hits else ""
 
 
-def inside(root: Path, relative: str) -> Path | None:
-    """Resolve `relative` against `root`; None when it leaves the edition folder."""
+def inside(root: Path, relative: str, root_resolved: bool = False) -> Path | None:
+    """Resolve `relative` against `root`; None when it leaves the edition folder.
+    (`root_resolved`: the caller resolved `root` already — the loader, which asks once
+    per article.)"""
     target = (root / relative).resolve()
-    return target if target.is_relative_to(root.resolve()) else None
+    return target if target.is_relative_to(root if root_resolved else root.resolve()) else None
 
 
 # An edition.yaml or an article is a few kilobytes; a file past this is a mistake (a
