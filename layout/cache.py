@@ -243,6 +243,14 @@ class BuildCache:
             self._dirs[kind] = d if ok and (create or d.is_dir()) else None
         return self._dirs[kind]
 
+    def has(self, kind: str, key: str, suffix: str = ".bin") -> bool:
+        """Whether an entry is there to be read (not whether it will pass its check): a
+        guess at the work a build has, which counts as neither a hit nor a miss."""
+        if self.folder is None:
+            return False
+        path = self.folder / kind / f"{key}{suffix}"
+        return (self.memory is not None and path in self.memory.entries) or path.is_file()
+
     def get_bytes(self, kind: str, key: str, suffix: str = ".bin") -> bytes | None:
         if self.folder is None:
             return None

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from layout.build import build_edition, layout_json
 
 from .conftest import ROOT, SAMPLE
+from .robust import edit
 
 
 def _fonts_of(reader: PdfReader) -> dict[str, bool]:
@@ -145,7 +146,15 @@ def test_pdffonts_sees_only_embedded_fonts(sample_build):
     assert rows and all(" yes yes yes " in row for row in rows), proc.stdout
 
 
-def test_parallel_jobs_give_byte_identical_output(edition_copy, tmp_path):
+@pytest.fixture
+def workers_always(monkeypatch):
+    """Workers even for the few pages of a test edition (a real build does the work of
+    fewer than engine.MIN_PAGES_FOR_WORKERS pages in its own process)."""
+    import layout.engine
+    monkeypatch.setattr(layout.engine, "MIN_PAGES_FOR_WORKERS", 1)
+
+
+def test_parallel_jobs_give_byte_identical_output(edition_copy, tmp_path, workers_always):
     folder = edition_copy("mini")
     one = build_edition(folder, tmp_path / "j1", jobs=1)
     two = build_edition(folder, tmp_path / "j2", jobs=2)
@@ -154,7 +163,8 @@ def test_parallel_jobs_give_byte_identical_output(edition_copy, tmp_path):
         assert (one.out_dir / rel).read_bytes() == (two.out_dir / rel).read_bytes(), rel
 
 
-def test_workers_started_afresh_where_there_is_no_fork_give_the_same_bytes(edition_copy, tmp_path, monkeypatch):
+def test_workers_started_afresh_where_there_is_no_fork_give_the_same_bytes(edition_copy, tmp_path, monkeypatch,
+                                                                          workers_always):
     """macOS and Windows start workers afresh (spawn): what they need — the layout tree,
     the spooled drawings — travels pickled, and the output is that of one process."""
     import multiprocessing
@@ -170,7 +180,8 @@ def test_workers_started_afresh_where_there_is_no_fork_give_the_same_bytes(editi
         assert (one.out_dir / rel).read_bytes() == (two.out_dir / rel).read_bytes(), rel
 
 
-def test_two_jobs_cut_the_pages_only_where_no_jump_crosses_and_change_nothing(edition_copy, tmp_path):
+def test_two_jobs_cut_the_pages_only_where_no_jump_crosses_and_change_nothing(edition_copy, tmp_path,
+                                                                              workers_always):
     from layout.engine import _ranges
     folder = edition_copy(SAMPLE)
     one = build_edition(folder, tmp_path / "j1", jobs=1)
@@ -189,6 +200,29 @@ def test_two_jobs_cut_the_pages_only_where_no_jump_crosses_and_change_nothing(ed
         assert (again.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
     assert {p.name for p in (tmp_path / "j2" / "qinghe-ribao" / ".cache" / "pages").iterdir()} \
         == {p.name for p in (tmp_path / "clean" / "qinghe-ribao" / ".cache" / "pages").iterdir()}
+
+
+def test_a_rebuild_with_few_pages_to_make_starts_no_worker(edition_copy, tmp_path, monkeypatch):
+    """An edit recomposes a page or two: with -j2 the build does it in its own process
+    (a worker would mostly send back what the cache holds), and a clean build of as many
+    pages as make a worker worth it uses one."""
+    import layout.engine
+    import layout.parallel
+    started = []
+    real = layout.parallel.Pool.alongside
+
+    def alongside(self, state, fn, chunks, here):
+        started.append((fn.__name__, len(chunks)))
+        return real(self, state, fn, chunks, here)
+    monkeypatch.setattr(layout.parallel.Pool, "alongside", alongside)
+    monkeypatch.setattr(layout.engine, "MIN_PAGES_FOR_WORKERS", 4)   # the sample has 6 pages
+    folder = edition_copy(SAMPLE)
+    assert build_edition(folder, tmp_path / "out", jobs=2).ok
+    assert ("compose_range_in_worker", 1) in started and ("print_pages", 1) in started
+    started.clear()
+    edit(folder, "articles/opera.md", "。", "！")
+    assert build_edition(folder, tmp_path / "out", jobs=2).ok
+    assert started == []
 
 
 def test_outputs_do_not_depend_on_the_installation(edition_copy, tmp_path, monkeypatch):
