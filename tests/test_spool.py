@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from layout.build import compose
-from layout.render.drawing import DrawingSpool, SpooledDrawing, decode_drawing, encode_drawing
+from layout.render.drawing import DrawingSpool, SpooledDrawing, encode_drawing
 from layout.render.pdf import PageOps, page_ops
 from layout.spool import Spool
 from layout.tree import LineSpool
@@ -39,7 +39,6 @@ def test_every_sample_page_is_drawn_into_the_spool_and_read_back_exactly(sample_
         spooled = drawn.drawings[page.number]
         assert isinstance(spooled, SpooledDrawing)
         ops = page_ops(page, exact.registry)
-        assert decode_drawing(spooled.encoded()) == ops
         assert (spooled.parts, spooled.chars, spooled.marks, spooled.uses) == (ops.parts, ops.chars, ops.marks,
                                                                                ops.uses)
 
@@ -61,7 +60,8 @@ def test_encoding_a_drawing_keeps_every_field_and_writes_no_newline():
                   {"Song": "中文\n"}, (Mark("P", "a", "第一行\n", False), Mark("Artifact")), ("picture",))
     encoded = encode_drawing(ops)
     assert not any(b"\n" in record for record in encoded)
-    assert decode_drawing(encoded) == ops
+    back = DrawingSpool().add(1, encoded)
+    assert PageOps(back.parts, back.chars, back.marks, back.uses) == ops
 
 
 def _digests(spool, keys):

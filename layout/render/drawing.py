@@ -64,12 +64,6 @@ def _parts(data: bytes) -> tuple:
     return parts
 
 
-def decode_drawing(encoded: EncodedDrawing) -> PageOps:
-    """The drawing itself (tests; a check of a cache entry as it is read)."""
-    chars, uses = _head(encoded.head)
-    return PageOps(_parts(encoded.parts), chars, _marks(encoded.marks), uses)
-
-
 def check_drawing(encoded: EncodedDrawing) -> None:
     """CodecError unless the head decodes: a cache entry is checked as it is read, so that
     one of another shape is made again. (The entry's signature vouches that banmian wrote
@@ -110,6 +104,3 @@ class SpooledDrawing:
     @property
     def parts(self) -> tuple:
         return _parts(self.spool.read((self.number, 2)))
-
-    def encoded(self) -> EncodedDrawing:
-        return EncodedDrawing(*(self.spool.read((self.number, i)) for i in range(3)))
