@@ -8,8 +8,9 @@ decodes a field each time it is read: the reader edition of an edition that chan
 one page decodes the other pages' characters and marks, never their operators (their
 content streams are kept), and no page's drawing lives in memory to the end of a build.
 
-Records are codec JSON (`layout.codec`: it builds data, never runs code, from a cache
-anyone may edit); marks are plain JSON arrays, which decode several times faster.
+The operators are codec JSON (`layout.codec`: it builds data, never runs code, from a
+cache anyone may edit; a picture is a Block); the head and the marks are plain JSON,
+which decodes several times faster.
 """
 from __future__ import annotations
 
