@@ -85,9 +85,10 @@ def watch(edition_dir: Path = typer.Argument(..., help="the edition folder (with
           jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="processes; 0: chosen from the edition's size"),
           interval: float = typer.Option(0.5, "--interval", min=0.05, max=60.0,
                                          help="seconds between looks at the edition's files")) -> None:
-    """Build EDITION_DIR into OUT/<slug>/ now and again whenever one of its files is saved
-    (the outputs of `build`); a failed build is reported and leaves the last good outputs.
-    Ctrl-C stops."""
+    """Build EDITION_DIR now and again whenever one of its files is saved.
+
+    Each build is `build`'s, with the same outputs in OUT/<slug>/; a failed build is
+    reported and leaves the last good outputs. Ctrl-C stops."""
     import time
 
     from .watch import Build
