@@ -47,11 +47,11 @@ def _cache_file(path: str, mtime_ns: int, size: int, index: int = 0) -> Path:
     import hashlib
     import sys
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banmian" / "fonts"
-    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|4|{sys.byteorder}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}|{index}|5|{sys.byteorder}".encode()).hexdigest()[:32]
     return base / f"{key}.metrics"
 
 
-_METRICS = b"banmian font metrics 4\n"
+_METRICS = b"banmian font metrics 5\n"   # 5: code points in 4 bytes (beyond the BMP)
 
 
 def _pack_metrics(psname: str, widths: dict, gids: dict) -> bytes:
@@ -62,7 +62,7 @@ def _pack_metrics(psname: str, widths: dict, gids: dict) -> bytes:
     chars = list(widths)
     name = psname.encode("utf-8")
     body = b"".join([len(name).to_bytes(2, "little"), name, len(chars).to_bytes(4, "little"),
-                     array("H", map(ord, chars)).tobytes(), array("d", [widths[c] for c in chars]).tobytes(),
+                     array("I", map(ord, chars)).tobytes(), array("d", [widths[c] for c in chars]).tobytes(),
                      array("I", [gids[c] for c in chars]).tobytes()])
     return _METRICS + hashlib.sha256(body).digest() + body
 
@@ -82,7 +82,7 @@ def _unpack_metrics(data: bytes) -> tuple[str, dict, dict] | None:
     at = 2 + size
     count = int.from_bytes(body[at:at + 4], "little")
     at += 4
-    codes, advances, glyphs = array("H"), array("d"), array("I")
+    codes, advances, glyphs = array("I"), array("d"), array("I")
     for arr in (codes, advances, glyphs):
         end = at + count * arr.itemsize
         arr.frombytes(body[at:end])

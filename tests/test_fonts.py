@@ -102,10 +102,19 @@ def test_a_damaged_metrics_cache_in_the_users_folder_is_decoded_again(tmp_path, 
     body = packed[len(fonts._METRICS) + 32:]
     count_at = 2 + int.from_bytes(body[:2], "little")
     count = int.from_bytes(body[count_at:count_at + 4], "little")
-    widths_at = count_at + 4 + 2 * count
+    widths_at = count_at + 4 + 4 * count
     bad = body[:widths_at] + struct.pack("<d", -1.0) + body[widths_at + 8:]
     cache.write_bytes(fonts._METRICS + hashlib.sha256(bad).digest() + bad)
     assert fonts._unpack_metrics(cache.read_bytes()) is None
+
+
+def test_metrics_of_characters_beyond_the_bmp_are_cached_too():
+    """A face a newsroom adds may cover CJK Extension B (U+20000…): 𠀀 and 𪚥 keep their code
+    points, advances and glyphs through the cache (two bytes a code point could not)."""
+    from layout import fonts
+    widths = {"中": 1.0, "\U00020000": 1.0, "\U0002A6A5": 0.5}
+    gids = {"中": 7, "\U00020000": 70000, "\U0002A6A5": 9}
+    assert fonts._unpack_metrics(fonts._pack_metrics("Face-Regular", widths, gids)) == ("Face-Regular", widths, gids)
 
 
 def test_a_wheel_carries_the_shipped_fonts_and_draws_with_them_outside_the_source_tree(tmp_path):
