@@ -205,7 +205,7 @@ def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, p
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = _build(folder, out, allow_overset, progress, Pool(jobs), cache, notes)
+        result = _build(folder, out, out_dir, allow_overset, progress, Pool(jobs), cache, notes)
     finally:
         if collecting:
             gc.enable()
@@ -217,9 +217,10 @@ def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, p
     return result
 
 
-def _build(folder: Path, out: Path, allow_overset: bool, progress, pool, cache, notes: Problems) -> BuildResult:
-    result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True,
-                     spool_dir=Path(out) / Path(folder).resolve().name)
+def _build(folder: Path, out: Path, work_dir: Path, allow_overset: bool, progress, pool, cache,
+           notes: Problems) -> BuildResult:
+    """The build itself; `work_dir` is OUT/<slug>/ as locked (its temporary files go there)."""
+    result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True, spool_dir=work_dir)
     result.problems.items[:0] = notes.items
     edition, tree = result.edition, result.tree
     if edition is None or tree is None or result.problems.has_errors():

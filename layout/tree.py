@@ -142,7 +142,6 @@ class Block:
             out["link"] = self.link
         return out
 
-
     def json_text(self) -> str:
         """`to_json()` as compact JSON (see `TextLine.json_text`); "lines" keeps its place
         after "column"."""
