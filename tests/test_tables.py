@@ -3,6 +3,10 @@ head in 黑体, rules above, under the head and below, figures flush right, one 
 a row, kept in one column when it fits one."""
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from layout.build import build_edition
 from layout.edition.article import load_article
 from layout.edition.model import Table
@@ -138,6 +142,98 @@ def test_a_subhead_goes_to_the_next_column_with_the_table_it_introduces():
     # a column that is only the subhead keeps it: moving it would leave the column empty
     cols, _ = flow_into([Frame(1, 1, 3), Frame(2, 1, 10)], lines[7:])
     assert [ln.kind for ln in cols[0]] == ["subhead"]
+
+
+def _kinds(*parts: tuple[str, int]) -> list:
+    """A flow of distinct lines: ("text", 3), ("blank", 1), … (each its own object)."""
+    from layout.compose.body import FlowLine
+    return [FlowLine(kind) for kind, count in parts for _ in range(count)]
+
+
+def _short(col) -> list[str]:
+    return [ln.kind for ln in col]
+
+
+def test_a_table_that_does_not_fit_under_the_text_floats_to_the_next_column_and_the_text_after_it_fills_the_gap():
+    from layout.compose.body import Frame, flow_into
+    # 3 lines of text, a table of a head and 5 rows, 2 lines of text after it; columns of 9
+    lines = _kinds(("text", 3), ("blank", 1), ("tablehead", 1), ("tablerow", 5), ("blank", 1), ("text", 2))
+    cols, rest = flow_into([Frame(1, 1, 9), Frame(2, 1, 9)], lines)
+    assert rest == len(lines)
+    assert cols[0] == lines[:3] + lines[11:13], "the text after the table, under the text before it"
+    assert cols[1] == lines[4:10], "the table heads the next column"
+    # the same when the blank before the table is what meets the column's foot
+    cols, rest = flow_into([Frame(1, 1, 5), Frame(2, 1, 9)], lines)
+    assert rest == len(lines) and cols[0] == lines[:3] + lines[11:13] and cols[1] == lines[4:10]
+
+
+def test_no_text_floats_above_a_table_its_subhead_introduces_or_one_the_next_column_cannot_hold():
+    from layout.compose.body import Frame, flow_into
+    lines = _kinds(("text", 3), ("blank", 1), ("subhead", 1), ("blank", 1), ("tablehead", 1), ("tablerow", 5),
+                   ("blank", 1), ("text", 2))
+    cols, _ = flow_into([Frame(1, 1, 9), Frame(2, 1, 11)], lines)
+    assert _short(cols[0]) == ["text"] * 3, "the text after the table belongs to the subhead's section"
+    lines = _kinds(("text", 3), ("blank", 1), ("tablehead", 1), ("tablerow", 5), ("blank", 1), ("text", 2))
+    cols, rest = flow_into([Frame(1, 1, 9), Frame(2, 1, 5), Frame(3, 1, 9)], lines)
+    assert _short(cols[0]) == ["text"] * 3, "the next column is shallower than the table: nothing floats"
+    assert _short(cols[1]) == ["tablehead"] + ["tablerow"] * 4 and rest == len(lines), "it breaks, as before"
+
+
+def test_a_floated_table_lets_the_columns_balance_shorter():
+    from layout.compose.body import Frame, balanced
+    lines = _kinds(("text", 3), ("blank", 1), ("tablehead", 1), ("tablerow", 5), ("blank", 1), ("text", 2))
+    cols, rest, limit = balanced([Frame(1, 1, 9), Frame(2, 1, 9)], lines)
+    assert rest == len(lines) and limit == 6 and [len(c) for c in cols] == [5, 6]
+
+
+def _placed_story(folder, body: str, place: str) -> None:
+    yaml = folder / "edition.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace(
+        "      - source: articles/c.md", f"      - source: articles/c.md\n        place: {place}"), encoding="utf-8")
+    _story(folder, body)
+
+
+PRICES = "| 品种 | 价格 |\n|---|---|\n" + "".join(f"| 品种{i} | {i}.00 |\n" for i in range(8))
+AFTER = ("价格监测人员分析，降温天气将推高露地蔬菜的采收和运输成本，预计下周叶菜类价格仍将小幅上行，"
+         "随着本地大棚蔬菜集中上市，月中以后价格有望趋稳。\n")
+
+
+@pytest.mark.parametrize("subhead", [True, False])
+def test_a_column_left_short_above_a_table_its_subhead_takes_along_is_reported_as_a_hole(
+        edition_copy, tmp_path, subhead):
+    folder = edition_copy("mini")
+    body = "今日本市主要农产品批发价格平稳。\n\n" + ("## 价格一览\n\n" if subhead else "") + PRICES + "\n" + AFTER
+    _placed_story(folder, body, "{column: 1, span: 3, row: 10, rows: 14}")
+    result = build_edition(folder, tmp_path / "out")
+    holes = [p for p in result.problems.warnings if p.kind == "hole"]
+    assert result.ok
+    if subhead:   # the section goes whole to the next column: 7 of column 1's lines stay white
+        (hole,) = holes
+        assert hole.page == 2 and hole.article == "c" and "grid column 1 ends 7 lines short" in hole.message
+        assert hole.field == "pages[1].articles[0]"
+    else:         # the table floats to the next column, the text after it filling column 1
+        assert not holes
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["text", "blank", "subhead", "table"]), st.integers(1, 9)), max_size=14),
+       st.lists(st.integers(1, 14), min_size=1, max_size=5), st.integers(0, 14))
+def test_pouring_a_flow_never_loses_or_repeats_a_line(parts, depths, limit):
+    from layout.compose.body import FlowLine, Frame, flow_into
+    lines = []
+    for kind, count in parts:
+        if kind == "table":
+            lines += [FlowLine("blank"), FlowLine("tablehead")] + [FlowLine("tablerow") for _ in range(count)]
+            lines.append(FlowLine("blank"))
+        else:
+            lines += [FlowLine(kind) for _ in range(1 if kind == "blank" else count)]
+    cols, rest = flow_into([Frame(c + 1, 1, d) for c, d in enumerate(depths)], lines, limit)
+    placed = [id(ln) for col in cols for ln in col] + [id(ln) for ln in lines[rest:]]
+    assert len(placed) == len(set(placed)), "a line both placed and left over, or placed twice"
+    wanted = [id(ln) for ln in lines if ln.kind != "blank"]
+    assert sorted(i for i in placed if i in set(wanted)) == sorted(wanted), "every line placed or left over"
+    for col, depth in zip(cols, depths):
+        assert len(col) <= (min(depth, limit) if limit else depth)
 
 
 def test_a_listing_of_tables_alone_is_an_article_but_subheads_alone_are_not(edition_copy):

@@ -390,6 +390,44 @@ def _white_rows(fit) -> int:
     return max(0, min(depth.values(), default=0) - fit.limit)
 
 
+def _reading_order(frames: list[Frame], cols: list[list[FlowLine]],
+                   flow: list[FlowLine]) -> list[tuple[Frame, list[FlowLine], int, int]]:
+    """The body as (frame, its lines, a, b): lines a..b-1 of a column, in the order of the
+    copy. A column is one part, unless a table floated to the next column's head and the
+    text after it came up into this one (`body.flow_into`): that text is read after the
+    table — in the reader edition's text and its structure, as in the copy — though it
+    stands above it on the page."""
+    at = {id(fl): k for k, fl in enumerate(flow)}
+    if len(at) < len(flow):   # one line object twice (made by hand): no order to go by but the columns'
+        return [(frame, col, 0, len(col)) for frame, col in zip(frames, cols) if col]
+    parts = []
+    for frame, col in zip(frames, cols):
+        a = 0
+        for i in range(1, len(col) + 1):
+            if i == len(col) or at[id(col[i])] != at[id(col[i - 1])] + 1:
+                parts.append((at[id(col[a])], frame, col, a, i))
+                a = i
+    parts.sort(key=lambda part: part[0])
+    return [(frame, col, a, b) for _, frame, col, a, b in parts]
+
+
+# the flow's own rules (no subhead at a column's foot, a blank at the foot starting the next
+# column) leave at most two lines white above what follows; more is a hole in the page
+HOLE_LINES = 3
+
+
+def _holes(fit) -> list[tuple[int, int]]:
+    """(grid column, white lines) of the columns whose text ends short of the balanced
+    depth, more text following in the next columns."""
+    filled = [i for i, col in enumerate(fit.cols) if col]
+    out = []
+    for frame, col in zip(fit.frames[:filled[-1]] if filled else [], fit.cols):
+        white = min(frame.rows, fit.limit - frame.skip) - len(col)
+        if white >= HOLE_LINES:
+            out.append((frame.column, white))
+    return out
+
+
 @dataclass
 class _Fit:
     deck_rows: int
@@ -491,6 +529,10 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
     if quotes > sum(1 for i in shape.insets if i.quote):
         notes.append(("warning", "pull-quote", "a pull quote needs a block of two columns or more, one beside "
                       "it for the text: left out in this one-column block"))
+    for column, white in _holes(fit):
+        notes.append(("warning", "hole", f"the text in grid column {column} ends {white} lines short of the "
+                      "others: what follows it (a table, a subhead's section) does not fit under it — change "
+                      "the block's depth or the copy"))
     if shape.insets and not fit.tops:
         notes.append(("error", "inset-too-big", f"a picture or pull quote to wrap the text round needs "
                       f"{max(i.rows for i in shape.insets)} rows below {TEXT_ABOVE_INSET} lines of text "
@@ -508,11 +550,12 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
         blocks.append(_jump_line(f"（上接第{continued_from}版）", first.column, first.row - 1, False,
                                  continued_from, article.id, tpl, setter, missing))
     chars = 0
-    for frame, col in zip(fit.frames, fit.cols):
+    for frame, col, a, b in _reading_order(fit.frames, fit.cols, flow):
         fx = tpl.column_x(frame.column)
         lines = []
         rules: list[Rule] = []
-        for i, fl in enumerate(col):
+        for i in range(a, b):
+            fl = col[i]
             if fl.kind == "blank" or fl.line is None:
                 continue
             chars += len(fl.text)
@@ -528,7 +571,10 @@ def compose_article(article: Article, rank: str, rect: Rect, tpl: PageTemplate, 
                 tl = fl.line
                 lines.append(TextLine(tl.text, fx, baseline, tl.runs, tl.indent + tl.measure, tl.last))
         if lines:
-            box = Box(fx, tpl.row_top(frame.row), tpl.column_width, frame.rows * tpl.line_pitch)
+            if (a, b) == (0, len(col)):
+                box = Box(fx, tpl.row_top(frame.row), tpl.column_width, frame.rows * tpl.line_pitch)
+            else:   # part of a column (a table floated above the text after it): its own rows
+                box = Box(fx, tpl.row_top(frame.row + a), tpl.column_width, (b - a) * tpl.line_pitch)
             blocks.append(Block("body", box, article.id, tuple(lines), tuple(rules), column=frame.column))
     if jump_to and fit.frames:
         last = fit.frames[-1]

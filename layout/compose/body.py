@@ -8,7 +8,8 @@ returns one `FlowLine` per grid line: text lines, block section subheads
 `flow_into(frames, lines)` pours the flow down a chain of column frames (the
 rinohtype idea: a chain of rectangles): a blank line at the top of a column
 is dropped, a subhead never stays alone at the foot of a column, and a table
-that fits in a column is not broken.
+that fits in a column is not broken: one that does not fit under a column's text
+floats to the next column's head, the text after it filling the column.
 
 Tables (Markdown pipe tables) are set one grid line per row (`table_lines`).
 """
@@ -146,19 +147,29 @@ def specials(lines: list[FlowLine]) -> list[int]:
 def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
               marks: list[int] | None = None) -> tuple[list[list[FlowLine]], int]:
     """Fill frames in order, each column at most `limit` rows deep when limit > 0.
-    Returns (lines per frame, index of the first line that did not fit).
+    Returns (lines per frame, index of the first line that did not fit: `lines[i:]` is
+    what is left, never a line already placed).
     `marks` are `specials(lines)` when the caller pours the same lines often: runs of
-    text lines between them are taken whole."""
+    text lines between them are taken whole.
+
+    A table that does not fit under the text of a column starts the next one, and the
+    text that follows it fills the column first: the table floats to the next column's
+    head, as a figure does, rather than leaving a hole the depth of the table above it.
+    Not when a subhead introduces the table (the text after it belongs to that section),
+    nor when the next column cannot hold the whole table — which it then heads, so the
+    text taken from after it is never left over too."""
     if marks is None:
         marks = specials(lines)
     out: list[list[FlowLine]] = []
     i, n = 0, len(lines)
     m = 0                                   # index into marks: the next mark at or after i
-    for frame in frames:
-        cap = max(0, min(frame.rows, limit - frame.skip)) if limit > 0 else frame.rows
+    pulled: dict[int, int] = {}             # text lines placed above the table they follow: start -> end
+    for f, frame in enumerate(frames):
+        cap = _cap(frame, limit)
         col: list[FlowLine] = []
+        i = pulled.get(i, i)
         while i < n and lines[i].kind == "blank":
-            i += 1  # no blank line at a column's top
+            i = pulled.get(i + 1, i + 1)  # no blank line at a column's top
         while i < n and len(col) < cap:
             while m < len(marks) and marks[m] < i:
                 m += 1
@@ -166,35 +177,75 @@ def flow_into(frames: list[Frame], lines: list[FlowLine], limit: int = 0,
             if nxt > i:                     # plain text up to the next mark: as much as fits
                 k = min(cap - len(col), nxt - i)
                 col.extend(lines[i:i + k])
-                i += k
+                i = pulled.get(i + k, i + k)
                 continue
             ln = lines[i]
             if ln.kind == "subhead" and len(col) == cap - 1 and col:
                 break   # a subhead never ends a column
             if ln.kind == "tablehead":
-                rows = 1
-                while i + rows < n and lines[i + rows].kind == "tablerow":
-                    rows += 1
+                rows = _table_rows(lines, i)
                 if len(col) + rows > cap and (rows <= frame.rows or (col and len(col) >= cap - 1)):
                     # a table that fits a column is never broken (at this column limit it starts
                     # the next column, or does not fit); a longer one breaks, but its head never
                     # ends a column. The subhead that introduces it goes with it.
-                    i -= _introduction(col)
+                    introduced = _introduction(col)
+                    i -= introduced
+                    if not introduced and f + 1 < len(frames):
+                        _float_table(lines, i, rows, col, cap, _cap(frames[f + 1], limit), pulled)
                     break
             if ln.kind == "blank" and len(col) >= cap - 2 and col:
                 # a blank before a subhead at the foot: start the next column; a blank after
                 # one (before its table): the subhead starts the next column too
                 taken = _introduction(col)
-                i = i - taken if taken else i + 1
+                i = i - taken if taken else pulled.get(i + 1, i + 1)
+                if not taken and i < n and lines[i].kind == "tablehead" and f + 1 < len(frames):
+                    # a blank before a table at the foot: the table starts the next column
+                    _float_table(lines, i, _table_rows(lines, i), col, cap, _cap(frames[f + 1], limit), pulled)
                 break
             col.append(ln)
-            i += 1
+            i = pulled.get(i + 1, i + 1)
         while col and col[-1].kind == "blank":
             col.pop()
         out.append(col)
+    i = pulled.get(i, i)
     while i < n and lines[i].kind == "blank":
-        i += 1
+        i = pulled.get(i + 1, i + 1)
     return out, i
+
+
+def _table_rows(lines: list[FlowLine], head: int) -> int:
+    """The lines of the table whose head is at `head`: the head and its rows."""
+    end = head + 1
+    while end < len(lines) and lines[end].kind == "tablerow":
+        end += 1
+    return end - head
+
+
+def _float_table(lines: list[FlowLine], at: int, rows: int, col: list[FlowLine], cap: int, next_cap: int,
+                 pulled: dict[int, int]) -> None:
+    """The table of `rows` lines at `at` goes to the head of the next column (which holds
+    `next_cap` lines): the text lines after it fill `col` up to `cap`, and are recorded in
+    `pulled` (their start -> their end) to be passed over when the flow reaches them."""
+    if rows > next_cap:
+        return
+    while col and col[-1].kind == "blank":
+        col.pop()
+    if not col:
+        return
+    start = at + rows
+    if start < len(lines) and lines[start].kind == "blank":
+        start += 1
+    end = start
+    while end < len(lines) and lines[end].kind == "text" and len(col) + end - start < cap:
+        end += 1
+    if end > start:
+        col.extend(lines[start:end])
+        pulled[start] = end
+
+
+def _cap(frame: Frame, limit: int) -> int:
+    """The rows of `frame` that text may take under a balancing limit (0: no limit)."""
+    return max(0, min(frame.rows, limit - frame.skip)) if limit > 0 else frame.rows
 
 
 def _introduction(col: list[FlowLine]) -> int:
