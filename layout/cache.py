@@ -52,6 +52,7 @@ import stat
 from pathlib import Path
 
 from . import __version__
+from .edition.source import read_at_most
 from .output import write_new
 
 CACHE_FORMAT = 4   # 2: framed entries, codec JSON instead of pickle; 3: a page's drawing in its entry,
@@ -268,7 +269,7 @@ class BuildCache:
                 with os.fdopen(fd, "rb") as f:
                     st = os.fstat(f.fileno())
                     if stat.S_ISREG(st.st_mode) and st.st_size <= MAX_ENTRY_BYTES:
-                        data = f.read(MAX_ENTRY_BYTES + 1)
+                        data = read_at_most(f, MAX_ENTRY_BYTES)
                     else:
                         data = b""      # present, but not an entry banmian wrote
             except OSError:

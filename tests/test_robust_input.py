@@ -6,6 +6,7 @@ bounded time and memory, the last good output untouched. One test per family
 """
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
@@ -212,3 +213,25 @@ def test_a_small_png_that_would_decode_to_gigabytes_is_refused_from_its_header(e
     edit(folder, "articles/c.md", "---\n经过", "---\n![炸弹](images/bomb.png)\n\n")
     errs = failed_cleanly(banmian("build", folder, "-o", tmp_path / "out", "-q"))
     assert any("articles/c.md:" in e and "image: error: image images/bomb.png is too large" in e for e in errs)
+
+
+def test_a_file_that_holds_more_than_its_size_says_is_still_read_only_to_the_limit(tmp_path):
+    """`read_at_most` asks for the size fstat reports; a file that grows (or a device, which
+    reports 0) is read on, but never past the limit."""
+    from layout.edition.source import read_at_most
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    with open(empty, "rb") as claims:
+
+        class Growing(io.BytesIO):
+            def fileno(self):       # what fstat sees: a file of 0 bytes
+                return claims.fileno()
+
+        assert read_at_most(Growing(b"x" * 10), 100) == b"x" * 10
+        assert read_at_most(Growing(b"x" * 1000), 100) == b"x" * 101, "one byte past the limit: too large"
+    real = tmp_path / "real"
+    real.write_bytes(b"y" * 50)
+    with open(real, "rb") as f:
+        assert read_at_most(f, 100) == b"y" * 50
+    with open(real, "rb") as f:
+        assert read_at_most(f, 20) == b"y" * 21

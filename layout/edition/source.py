@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..problems import Problems
 from .yamlsrc import field_name
@@ -106,11 +106,27 @@ class FileTooLarge(OSError):
     pass
 
 
+def read_at_most(f: BinaryIO, limit: int) -> bytes:
+    """The open file's bytes, at most `limit` + 1 of them (one more says it is too large).
+    Asks for the size fstat gives, reading on only if the file holds more (growing, a
+    device): a read of `limit` + 1 bytes allocates that much first — 4 MB for each
+    article, 512 MB for each cache entry, ~20 µs each time."""
+    try:
+        size = os.fstat(f.fileno()).st_size
+    except OSError:
+        size = 0
+    want = min(size, limit) + 1
+    data = f.read(want)
+    if len(data) == want and want <= limit:
+        data += f.read(limit + 1 - want)
+    return data
+
+
 def read_limited(file: Path, limit: int) -> bytes:
     """The file's bytes; FileTooLarge past `limit` — never more is read, whatever the file
     (sparse, growing, a device) claims to hold."""
     with open(file, "rb") as f:
-        raw = f.read(limit + 1)
+        raw = read_at_most(f, limit)
     if len(raw) > limit:
         raise FileTooLarge(f"larger than {limit / (1024 * 1024):g} MB")
     return raw
