@@ -272,6 +272,19 @@ def test_a_full_page_is_reordered_before_it_is_declared_overset():
         assert sum(r.rows for r in rects.values() if r.column == col) == 60
 
 
+def test_a_lead_stretched_beside_a_taller_story_counts_its_white_rows():
+    """The cost is the sum over articles of (extra rows)²: a lead given 24 rows more than it
+    needs, to stand as tall as the story beside it, pays for them like any other article —
+    it had cost nothing, and synthetic leads stood 20 lines short in every column."""
+    from layout.compose.place import Item, _lead_corner
+    need = lambda key, span: {0: 20, 1: 44}[key] if span == 4 else 999  # noqa: E731
+    items = [Item(0, "lead"), Item(1, "normal")]
+    layouts = _lead_corner(items, 8, 1, 44, need, {})
+    (cost, rects), = [(c, r) for c, r in layouts if r[0].rows == 44]
+    assert rects[1].rows == 44 and rects[1].column == 5
+    assert cost >= 24 * 24
+
+
 def test_the_last_page_closes_with_the_imprint(manifest):
     last = manifest["pages"][-1]
     (imprint,) = [b for b in last["blocks"] if b["kind"] == "imprint"]

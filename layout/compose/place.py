@@ -151,7 +151,9 @@ def _lead_corner(items: list[Item], columns: int, row: int, rows: int,
                 for c1, r1 in lefts:
                     for c2, r2 in unders:
                         rects = {lead.key: Rect(1, span, row, height), **r1, **r2}
-                        out.append((c1 + c2 + (extra * extra if not right else 0), rects))
+                        # the lead's rows beyond its need are white like any article's (free,
+                        # they had let leads stand 20 lines short beside taller stacks)
+                        out.append((c1 + c2 + extra * extra, rects))
     return out
 
 
