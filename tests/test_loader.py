@@ -160,6 +160,37 @@ def test_a_path_may_not_leave_the_edition_folder(mini):
     assert err.kind == "path-escape" and err.field == "pages[1].articles[0].source"
 
 
+def test_a_symbolic_link_may_not_lead_out_of_the_edition_folder(mini, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.md").write_text((mini / "articles/c.md").read_text(encoding="utf-8"), encoding="utf-8")
+    (mini / "articles/link.md").symlink_to(outside / "x.md")          # a file that is a link
+    (mini / "elsewhere").symlink_to(outside, target_is_directory=True)  # a folder that is a link
+    for source in ("articles/link.md", "elsewhere/x.md", "articles/../elsewhere/x.md"):
+        edit(mini, "edition.yaml", "articles/c.md", source)
+        (err,) = errors(mini)
+        assert err.kind == "path-escape" and err.field == "pages[1].articles[0].source", source
+        edit(mini, "edition.yaml", source, "articles/c.md")
+
+
+def test_paths_resolved_with_the_folder_memo_are_those_resolve_gives(tmp_path):
+    """`inside` with `dirs` (one lstat a file) answers as Path.resolve does, links included."""
+    from layout.edition.source import inside
+    root = (tmp_path / "ed").resolve()
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "f.md").write_text("x")
+    (tmp_path / "out").mkdir()
+    (root / "a" / "in.md").symlink_to(root / "a" / "f.md")
+    (root / "a" / "out.md").symlink_to(tmp_path / "out")
+    (root / "c").symlink_to(root / "a", target_is_directory=True)
+    (root / "d").symlink_to(tmp_path / "out", target_is_directory=True)
+    dirs: dict = {}
+    for relative in ("a/f.md", "a/in.md", "a/out.md", "c/f.md", "c/in.md", "d/x.md", "a/b/../f.md",
+                     "a/../../ed/a/f.md", "../ed", "../out/x", "a/b/..", ".", "", "a//f.md", "a/missing.md",
+                     "/etc/passwd", str(root / "a/f.md"), "c/b/../in.md", "d/../ed/a/f.md"):
+        assert inside(root, relative, True, dirs) == inside(root, relative, True), relative
+
+
 def test_an_empty_edition_is_an_error(tmp_path):
     write(tmp_path, "edition.yaml", "# nothing yet\n")
     (err,) = errors(tmp_path)

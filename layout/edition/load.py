@@ -148,7 +148,7 @@ def _ads(src: _Source, pdata: dict, path: tuple, root: Path) -> tuple[Ad, ...]:
         advertiser = _limited(src, adata, "advertiser", apath)
         if not name:
             continue
-        file = inside(root, name, root_resolved=True)
+        file = inside(root, name, root_resolved=True, dirs=src.dirs)
         if file is None:
             src.error(apath + ("file",), f"path leaves the edition folder: {name}", "path-escape")
             continue
@@ -321,7 +321,7 @@ def _slot(src: _Source, raw: Any, path: tuple, root: Path, problems: Problems,
     continue_on = src.get(sdata, "continue_on", path, int, default=0) or 0
     if not source:
         return None
-    file = inside(root, source, root_resolved=True)
+    file = inside(root, source, root_resolved=True, dirs=src.dirs)
     if file is None:
         src.error(path + ("source",), f"path leaves the edition folder: {source}", "path-escape")
         return None

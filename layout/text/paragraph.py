@@ -206,10 +206,13 @@ _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _LATIN = "A-Za-z0-9%"
 # gaps that never stretch: inside —— / …… / ⋯⋯, and inside a Latin word or number
 _NOSTRETCH = re.compile(r"——+|……+|⋯⋯+|[!-~]{2,}")
-# clreq: ¼ em between a hanzi and a Latin letter or European digit
-_CJK_LATIN = re.compile(f"(?<=[{_HAN}])(?=[{_LATIN}])|(?<=[{_LATIN}])(?=[{_HAN}])")
+# clreq: ¼ em between a hanzi and a Latin letter or European digit. A match is the character
+# before the boundary (a zero-width pattern with look-behinds is tried at every position:
+# 1.4× as slow over news copy)
+_CJK_LATIN = re.compile(f"[{_HAN}](?=[{_LATIN}])|[{_LATIN}](?=[{_HAN}])")
 _SPACE = re.compile(" ")
-_MARK_PAIR_RE = re.compile("(?=[" + re.escape("".join(sorted(_MARKS))) + "]{2})")
+_MARK_CLASS = "[" + re.escape("".join(sorted(_MARKS))) + "]"
+_MARK_PAIR_RE = re.compile(f"{_MARK_CLASS}(?={_MARK_CLASS})")   # the first mark of two adjacent ones
 
 
 def _items(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: list[str]) -> _Items:
@@ -274,7 +277,7 @@ def _items(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: 
     latin_gaps: list[int] = []
     if s.cjk_latin_space:
         for m in _CJK_LATIN.finditer(chars):
-            k = m.start() - 1
+            k = m.start()
             em = max(sizes[k], sizes[k + 1])
             gap[k] = s.cjk_latin_space * em
             gapmin[k] = s.cjk_latin_min * em
