@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .spool import Spool
 from .text.paragraph import Run
@@ -45,8 +46,9 @@ class Box:
         return [round(self.x, 3), round(self.y, 3), round(self.w, 3), round(self.h, 3)]
 
 
-@dataclass(frozen=True)
-class TextLine:
+class TextLine(NamedTuple):
+    """A set line as the page has it. (A NamedTuple, as `Run` is: immutable, and made for every
+    line of an edition — a frozen dataclass's __init__ took 2 µs a line, this 0.4.)"""
     text: str
     x: float                 # left edge of the line's measure
     baseline: float

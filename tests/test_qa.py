@@ -74,7 +74,7 @@ def _moved_copy(base: Path, dest: Path, article: str, dy_pt: float) -> Path:
         if b.article != article:
             return b
         box = dataclasses.replace(b.box, y=b.box.y + dy_pt)
-        lines = tuple(dataclasses.replace(ln, baseline=ln.baseline + dy_pt) for ln in b.lines)
+        lines = tuple(ln._replace(baseline=ln.baseline + dy_pt) for ln in b.lines)
         rules = tuple(dataclasses.replace(r, y0=r.y0 + dy_pt, y1=r.y1 + dy_pt) for r in b.rules)
         return dataclasses.replace(b, box=box, lines=lines, rules=rules)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from ..edition.model import Article, Image, Paragraph, PullQuote
 from ..styles import HEADLINE_SIZES, PageTemplate
@@ -32,8 +33,9 @@ QUOTE_RULE = 1.0    # pt: the rules above and below a pull quote (in the accent 
 TEXT_ABOVE_INSET = 2   # an inset never sits higher than two lines of text below a column's top
 
 
-@dataclass(frozen=True)
-class Rect:
+class Rect(NamedTuple):
+    """A block's place on the grid: first column, columns, first row, rows. (A NamedTuple:
+    automatic placement makes one for every article of every layout it weighs.)"""
     column: int
     span: int
     row: int
@@ -452,10 +454,10 @@ def _fit(rect: Rect, shape: Shape, deck_rows: int, flow: list[FlowLine], continu
         frames = list(base)
         if jump and frames:
             last = frames[-1]
-            frames[-1] = replace(last, rows=last.rows - 1)  # the （下转） row
+            frames[-1] = last._replace(rows=last.rows - 1)  # the （下转） row
         if continued_from and frames:
             first = frames[0]
-            frames[0] = replace(first, row=first.row + 1, rows=first.rows - 1)  # the （上接） row
+            frames[0] = first._replace(row=first.row + 1, rows=first.rows - 1)  # the （上接） row
         frames = [f for f in frames if f.rows > 0]
         cols, rest_at, limit = balanced(frames, flow)
         if jump and rest_at >= len(flow):

@@ -16,6 +16,7 @@ Tables (Markdown pipe tables) are set one grid line per row (`table_lines`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..edition.model import Article, Paragraph, Subhead, Table
 from ..text.paragraph import Run, Segment, Settings, TypesetLine, typeset_paragraph
@@ -27,8 +28,8 @@ CELL_GAP = 0.6          # em between columns, at the least
 TABLE_KINDS = ("tablehead", "tablerow")
 
 
-@dataclass(frozen=True)
-class FlowLine:
+class FlowLine(NamedTuple):
+    """One line of a body's flow. (A NamedTuple: one is made for every line of an edition.)"""
     kind: str                       # "text" | "subhead" | "blank" | "tablehead" | "tablerow"
     line: TypesetLine | SetLine | None = None
 
@@ -46,11 +47,11 @@ class BodyFlow:
     too_wide: list[str] = field(default_factory=list)   # tables that do not fit the column
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(NamedTuple):
     """One column of an article block, or the part of one above or below an inset (绕排):
     grid column, first grid row, rows, and `skip`, the rows of its column above it
-    (earlier frames and the inset), against which a balancing limit is counted."""
+    (earlier frames and the inset), against which a balancing limit is counted. (A
+    NamedTuple: every pour that automatic placement tries makes its frames.)"""
     column: int
     row: int
     rows: int
