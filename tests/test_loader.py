@@ -240,3 +240,30 @@ def test_a_bad_placement_value_is_named(mini):
          "        rank: lead\n        place: {column: 0, span: 2, row: 13, rows: 10}")
     (err,) = errors(mini)
     assert err.field == "pages[0].articles[0].place.column"
+
+
+def test_loading_leaves_the_parsed_edition_yaml_as_it_was():
+    """The parse of edition.yaml is kept for the next build of the same text (`watch`) and
+    shared: loading must only read it."""
+    import copy
+
+    from layout.edition.yamlsrc import load_located_kept
+    text = (SAMPLE / "edition.yaml").read_text(encoding="utf-8")
+    data, lines = load_located_kept(text)
+    before = copy.deepcopy((data, lines))
+    first, _ = load_edition(SAMPLE)
+    again, _ = load_edition(SAMPLE)
+    assert load_located_kept(text)[0] is data, "the same text is not parsed again"
+    assert (data, lines) == before
+    assert first == again
+
+
+def test_a_path_is_shown_relative_to_the_working_directory_it_was_asked_from(tmp_path, monkeypatch):
+    from layout.edition.source import display_path
+    (tmp_path / "a").mkdir()
+    file = tmp_path / "a" / "x.md"
+    monkeypatch.chdir(tmp_path)
+    assert display_path(file) == "a/x.md"
+    monkeypatch.chdir(tmp_path / "a")
+    assert display_path(file) == "x.md"
+    assert display_path(tmp_path / "b.md") == str(tmp_path / "b.md")   # outside: shown whole

@@ -21,7 +21,7 @@ from ..problems import Problems
 from .article import FRONT_KEYS, load_article  # noqa: F401  (FRONT_KEYS: part of this module's API)
 from .model import AD_SIZES, EAR_AD, RANKS, Accent, Ad, Edition, Origin, Page, Paper, Placement, Slot
 from .source import _friendly, _Source, _type_name, display_path, inside, read_limited, read_text
-from .yamlsrc import YamlError, field_name, load_located
+from .yamlsrc import YamlError, field_name, load_located_kept
 
 EDITION_FILE = "edition.yaml"
 PAPER_KEYS = {"name", "publisher", "serial", "postal_code", "price", "address", "printer"}
@@ -67,7 +67,7 @@ def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None,
     if text is None:
         return None, problems
     try:
-        data, lines = load_located(text)
+        data, lines = load_located_kept(text)
     except YamlError as exc:
         problems.error("yaml", exc.message, file=display_path(file), line=exc.line)
         return None, problems

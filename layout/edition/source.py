@@ -7,6 +7,7 @@ display_path, inside, read_limited, read_text
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -16,12 +17,20 @@ from .yamlsrc import field_name
 
 
 def display_path(path: Path) -> str:
-    """A path as the user should read it: relative to the working directory when inside it."""
+    """A path as the user should read it: relative to the working directory when inside it.
+    (Asked twice for every article of every build — what a message names, and what the
+    article's cache key holds — and relpath takes ~15 µs: remembered by path and working
+    directory, a `watch` of 369 articles spends 0.5 ms on them instead of 10.)"""
+    return _display_path(str(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
     try:
-        rel = os.path.relpath(path)
+        rel = os.path.relpath(path, cwd)
     except ValueError:  # pragma: no cover - other drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
+        return path
+    return path if rel.startswith("..") else rel
 
 
 class _Source:
