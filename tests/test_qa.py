@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from layout.build import build_edition, compose, layout_json, write_atomic
+from layout.problems import Problems
 from layout.qa.diff import DiffError, diff
-from layout.qa.preflight import check_edition
+from layout.qa.preflight import check_edition, check_layout
 from layout.qa.proof import parse_pages, proof
 from layout.render.edition import reader_pdf
 from layout.render.pdf import RenderOptions
@@ -215,6 +216,27 @@ def test_check_fails_on_a_character_no_font_has(tmp_path):
     problems, _ = check_edition(folder)
     (err,) = [p for p in problems.errors if p.kind == "missing-glyph"]
     assert err.article == "b" and err.page == 1 and "U+2A6A5" in err.message
+
+
+def test_check_fails_on_a_glyph_drawn_in_a_face_that_lacks_it():
+    # the composer once let a fallback character ride in its neighbour's run: 堃, beyond
+    # the 黑体 subset, drawn in 黑体 would print as a blank. The check reads the runs alone
+    tree = compose(FIXTURES / "mini").tree
+    problems = Problems()
+    check_layout(tree, problems)
+    assert not [p for p in problems if p.kind == "glyph-not-in-face"]
+    page = tree.pages[0]
+    i, block = next((i, b) for i, b in enumerate(page.blocks) if b.kind == "body")
+    line = block.lines[0]
+    run = line.runs[0]._replace(font="BanmianHei-Bold", text="电堃")
+    lines = (line._replace(runs=(run, *line.runs[1:])), *block.lines[1:])
+    blocks = list(page.blocks)
+    blocks[i] = dataclasses.replace(block, lines=lines)
+    pages = (dataclasses.replace(page, blocks=tuple(blocks)), *tree.pages[1:])
+    check_layout(dataclasses.replace(tree, pages=pages), problems)
+    (err,) = [p for p in problems.errors if p.kind == "glyph-not-in-face"]
+    assert err.page == page.number and err.article == block.article
+    assert "堃" in err.message and "电" not in err.message and "BanmianHei-Bold" in err.message
 
 
 def test_the_check_cli_exits_1_and_writes_report_json(tmp_path):

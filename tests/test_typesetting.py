@@ -177,6 +177,20 @@ def test_nothing_ever_overhangs_the_measure(fm):
             assert line.width <= width * SIZE + 0.01
 
 
+def test_every_glyph_is_drawn_in_the_face_its_chain_gives_it(fm, registry):
+    # 堃 and 镕 are beyond the 黑体 subset (GB2312) and fall back to the 书宋; a fallback
+    # glyph alone between two others once rode in its neighbour's run, drawn in 黑体
+    rng = random.Random(7)
+    pool = "中文新闻报道堃镕，。“”（）ab12 "
+    for _ in range(300):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 40)))
+        result = typeset_paragraph([Segment(text, "hei", SIZE)], 7 * SIZE, Settings(), fm)
+        for line in result.lines:
+            for run in line.runs:
+                for ch in run.text:
+                    assert registry.resolve(ch, "hei").psname == run.font, (text, line.runs)
+
+
 def test_a_url_longer_than_the_line_is_broken_and_reported(fm):
     text = "详见https://example.org/very/long/path/to/a/report/2026/index.html网站"
     result = setp(fm, text, measure=11 * SIZE)

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from ..build import build_edition
+from ..fonts import FontRegistry
 from ..problems import Problems
 from ..text.classes import CLOSING, NO_END, NO_START, OPENING, is_ideograph
 from ..tree import EditionTree
@@ -102,13 +103,21 @@ def check_ads(tree: EditionTree, root: Path, problems: Problems) -> None:
 
 
 def check_layout(tree: EditionTree, problems: Problems) -> None:
+    # a run's glyphs all come from the face it names: a character that face lacks would
+    # print as .notdef (a blank or a box) whatever the composer believed it had set
+    faces = {f.psname: f.gids for f in FontRegistry().faces.values()}
     for page in tree.pages:
         small = {}
+        lacking: dict[tuple[str, str | None, str], set[str]] = {}
         for block in page.blocks:
             for line in block.lines:
                 for run in line.runs:
                     if run.size < MIN_TEXT_PT - 1e-6:
                         small.setdefault((block.kind, block.article), run.size)
+                    gids = faces.get(run.font)
+                    if gids is not None and not all(map(gids.__contains__, run.text)):
+                        lacking.setdefault((block.kind, block.article, run.font), set()).update(
+                            ch for ch in run.text if ch not in gids and ch != " ")
             if block.kind != "body":
                 continue
             lines = block.lines
@@ -126,6 +135,10 @@ def check_layout(tree: EditionTree, problems: Problems) -> None:
                 if line.last and len(core) == 1 and is_ideograph(core[0]) and i > 0 and not lines[i - 1].last:
                     problems.warning("orphan", f"a paragraph ends with a single character on its last line: {t}",
                                      page=page.number, article=block.article)
+        for (kind, article, font), chars in lacking.items():
+            if chars:
+                problems.error("glyph-not-in-face", f"{kind} text draws {''.join(sorted(chars))} in {font}, "
+                               "which has no glyph for it", page=page.number, article=article)
         for (kind, article), size in small.items():
             problems.error("small-text", f"{kind} text at {size:g} pt, below the {MIN_TEXT_PT:g} pt minimum",
                            page=page.number, article=article)

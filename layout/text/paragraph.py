@@ -490,19 +490,25 @@ def _runs(it: _Items, s: int, e: int, gaps: list[float], x0: float, last_trim: b
     # the step between glyph i and i+1 (PDF Tc): the gap, less the blank halves trimmed
     steps = list(map(sub, gaps[:m - 1], it.trl[s2:e2 - 1]))
     faces, sizes = it.faces[s2:e2], it.sizes[s2:e2]
-    # a run ends where the step changes, or the face or size does; steps come straight
-    # from the gaps (not from differences of positions), so equal steps are equal floats
+    # a run ends where the step changes: at glyph c when steps[c] != steps[c-1] (a change
+    # just before a run's first glyph lies between runs). Steps come straight from the gaps
+    # (not from differences of positions), so equal steps are equal floats
     cuts = list(compress(count(1), map(ne, steps[1:], steps[:-1])))
+    # ... and always before a glyph of another face or size, be the run one glyph long
+    changes: list[int] = []
     if faces.count(faces[0]) != m or sizes.count(sizes[0]) != m:
         changes = [i for i in range(1, m) if faces[i] is not faces[i - 1] or sizes[i] != sizes[i - 1]]
-        cuts = sorted(set(cuts).union(changes, (i - 1 for i in changes)))
     chars = it.chars
     runs: list[Run] = []
-    a, ci, nc = 0, 0, len(cuts)
+    a, ci, nc, fi, nf = 0, 0, len(cuts), 0, len(changes)
     while a < m:
         while ci < nc and cuts[ci] <= a:
             ci += 1
         b = cuts[ci] if ci < nc else m - 1   # the run is glyphs a..b
+        while fi < nf and changes[fi] <= a:
+            fi += 1
+        if fi < nf and changes[fi] - 1 < b:
+            b = changes[fi] - 1
         face = faces[a]
         runs.append(Run(face.psname if face is not None else "", sizes[a], xs[a], chars[s2 + a:s2 + b + 1],
                         steps[a] if b > a else 0.0))
