@@ -1,30 +1,19 @@
-"""Packaging beyond pyproject.toml: the optional compiled build of the line-breaking core.
+"""Packaging beyond pyproject.toml: the optional compiled line-setting core, and the fonts.
 
-`pip install .` (or -e .) installs pure Python, on any machine. With BANMIAN_MYPYC=1 and
-mypy installed, a wheel built without isolation compiles layout/text with mypyc:
-
-    BANMIAN_MYPYC=1 pip wheel --no-deps --no-build-isolation -w dist .
-
-The compiled modules give byte-identical output (`python -m bench.compiled` builds one,
-checks that, and measures it). Not for an editable install: compiled modules beside the
-sources would shadow them. Either wheel carries the shipped fonts (layout/_fonts).
+layout/text/_core.c is built wherever there is a C compiler and Python's headers
+(`pip install .` and `pip install -e .` alike). It sets paragraphs exactly as
+layout/text/paragraph.py does, to the last bit, several times as fast. Where it cannot be
+built the install goes on without it (optional=True) and paragraph.py sets alone;
+BANMIAN_PURE=1 makes a run ignore a built core. `python -m bench.compiled` checks that
+both give byte-identical editions, and times them.
 """
-import os
-
-from setuptools import find_packages, setup
-
-COMPILED = ["layout/text/classes.py", "layout/text/breaks.py", "layout/text/paragraph.py"]
-
-ext_modules = []
-if os.environ.get("BANMIAN_MYPYC") == "1":
-    from mypyc.build import mypycify  # mypy's compiler: the core is typed for it (mypy --strict)
-
-    ext_modules = mypycify(["--follow-imports=silent", *COMPILED], opt_level="3")
+from setuptools import Extension, find_packages, setup
 
 # The shipped fonts travel in a wheel as layout/_fonts (fonts.py looks there when there is
 # no fonts/ beside the package): an installed banmian draws with them, never the machine's.
-setup(ext_modules=ext_modules,
+setup(ext_modules=[Extension("layout.text._core", ["layout/text/_core.c"], optional=True)],
       packages=[*find_packages(include=["layout*"]), "layout._fonts"],
       package_dir={"layout._fonts": "fonts"},
       package_data={"layout": ["templates/*.yaml", "site/templates/*.html", "site/static/*"],
+                    "layout.text": ["_core.pyi"],
                     "layout._fonts": ["*.ttf", "fonts.yaml", "OFL.txt", "README.md"]})

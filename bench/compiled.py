@@ -1,17 +1,15 @@
 #!/usr/bin/env python3
-"""The optional compiled line-breaking core: build it, check it, measure it.
+"""The compiled line-setting core against the pure-Python one: check it, measure it.
 
     python -m bench.compiled [--runs 5]
 
-Builds the mypyc wheel as setup.py describes (BANMIAN_MYPYC=1, no build isolation: mypy
-and setuptools ≥ 70.1 must be installed — `pip install -e .[test]` has mypy), unpacks it
-into a temporary folder, then
+The core (layout/text/_core.c) is built by `pip install` where there is a C compiler;
+BANMIAN_PURE=1 makes a process set with paragraph.py alone. In fresh processes, this
 
-- builds the sample edition and a 16-page synthetic one with the compiled core and with
-  the pure-Python one, and compares every output file byte for byte (exit 1 if any
-  differs: the compiled build must be a drop-in);
-- times `bench.typeset`'s paragraphs (11- and 17-em columns) in fresh processes,
-  compiled and pure alternating, and prints the medians.
+- builds the sample edition and a 16-page synthetic one both ways and compares every
+  output file byte for byte (exit 1 if any differs: the compiled core must be a drop-in);
+- times `bench.typeset`'s paragraphs (11- and 17-em columns), compiled and pure
+  alternating, and prints the medians.
 """
 from __future__ import annotations
 
@@ -22,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +29,11 @@ from bench.synth import write_edition  # noqa: E402
 
 SAMPLE = ROOT / "editions" / "qinghe-ribao"
 
-# run in a fresh process with `site` (the unpacked wheel, or nothing) before the sources
 _TIMING = """
 import sys, json
-site, root, chars = sys.argv[1], sys.argv[2], int(sys.argv[3])
-sys.path[:0] = [p for p in (site, root) if p]
+root, chars = sys.argv[1], int(sys.argv[2])
+sys.path.insert(0, root)
 import layout.text.paragraph as paragraph
-compiled = paragraph.__file__.endswith('.so')
 from bench.newscopy import news_copy
 from bench.typeset import run
 from layout.fonts import FontRegistry
@@ -46,30 +41,26 @@ from layout.text.paragraph import FontMeasure
 paras = news_copy(chars)
 fm = FontMeasure(FontRegistry())
 run(paras[:200], 11, fm)
-print(json.dumps({"compiled": compiled, "11": run(paras, 11, fm)[0], "17": run(paras, 17, fm)[0],
-                  "chars": sum(map(len, paras))}))
+print(json.dumps({"compiled": paragraph._compiled is not None, "11": run(paras, 11, fm)[0],
+                  "17": run(paras, 17, fm)[0], "chars": sum(map(len, paras))}))
 """
 
 _BUILD = """
 import sys
-site, root, edition, out = sys.argv[1:5]
-sys.path[:0] = [p for p in (site, root) if p]
+root, edition, out = sys.argv[1:4]
+sys.path.insert(0, root)
 import layout.text.paragraph as paragraph
 from layout.build import build_edition
 result = build_edition(edition, out, jobs=1, clean=True)
-print(paragraph.__file__.endswith('.so'), result.ok)
+print(paragraph._compiled is not None, result.ok)
 """
 
 
-def build_wheel(into: Path) -> Path:
-    env = dict(os.environ, BANMIAN_MYPYC="1")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(into), str(ROOT)], env=env, check=True, cwd=into)
-    wheel = next(into.glob("banmian-*.whl"))
-    site = into / "site"
-    with zipfile.ZipFile(wheel) as z:
-        z.extractall(site)   # with the fonts it carries (layout/_fonts)
-    return site
+def env_for(name: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BANMIAN_PURE", "PYTHONDONTWRITEBYTECODE")}
+    if name == "pure":
+        env["BANMIAN_PURE"] = "1"
+    return env
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
@@ -82,20 +73,19 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--chars", type=int, default=200_000)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="banmian-mypyc-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="banmian-compiled-") as tmp:
         tmp = Path(tmp)
-        site = build_wheel(tmp)
-        print(f"compiled wheel unpacked in {site}")
         write_edition(16, tmp / "synth")
         same = True
         for edition in (SAMPLE, tmp / "synth" / "synth-16"):
             built = {}
-            for name, where in (("pure", ""), ("compiled", str(site))):
+            for name in ("pure", "compiled"):
                 out = tmp / f"out-{name}"
-                proc = subprocess.run([sys.executable, "-c", _BUILD, where, str(ROOT), str(edition), str(out)],
-                                      capture_output=True, text=True, cwd=tmp)
+                proc = subprocess.run([sys.executable, "-c", _BUILD, str(ROOT), str(edition), str(out)],
+                                      capture_output=True, text=True, cwd=tmp, env=env_for(name))
                 if proc.returncode != 0 or proc.stdout.split() != [str(name == "compiled"), "True"]:
-                    print(f"{edition.name} ({name}): build failed\n{proc.stdout}{proc.stderr}")
+                    print(f"{edition.name} ({name}): build failed or the core is not built "
+                          f"(pip install -e . with a C compiler)\n{proc.stdout}{proc.stderr}")
                     return 1
                 built[name] = outputs(out / edition.name)
             differ = sorted(k for k in built["pure"].keys() | built["compiled"].keys()
@@ -105,9 +95,9 @@ def main() -> int:
             same = same and not differ
         times: dict[str, list[dict]] = {"pure": [], "compiled": []}
         for _ in range(args.runs):
-            for name, where in (("pure", ""), ("compiled", str(site))):
-                proc = subprocess.run([sys.executable, "-c", _TIMING, where, str(ROOT), str(args.chars)],
-                                      capture_output=True, text=True, check=True, cwd=tmp)
+            for name in ("pure", "compiled"):
+                proc = subprocess.run([sys.executable, "-c", _TIMING, str(ROOT), str(args.chars)],
+                                      capture_output=True, text=True, check=True, cwd=tmp, env=env_for(name))
                 row = json.loads(proc.stdout.strip().splitlines()[-1])
                 assert row["compiled"] == (name == "compiled")
                 times[name].append(row)

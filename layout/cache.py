@@ -87,7 +87,8 @@ def code_identity() -> str:
         st = os.stat(spec.origin) if spec is not None and spec.origin else None
         parts.append(f"{name}|{spec.origin if spec else '-'}|{st.st_size if st else 0}|{st.st_mtime_ns if st else 0}")
     for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".yaml") and path.is_file():
+        # (.c and the built core too: a rebuilt core must not reuse what the last one set)
+        if path.suffix in (".py", ".yaml", ".c", ".so", ".pyd") and path.is_file():
             st = path.stat()
             parts.append(f"{path.relative_to(package)}|{st.st_size}|{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from layout.text import paragraph
 from layout.text.paragraph import break_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,14 @@ def _cases():
     return [pytest.param(c, id=c["id"]) for c in data]
 
 
+# each case is set by the Python reference and by the compiled core where it was built
+CORES = ["pure", *(["compiled"] if paragraph._compiled is not None else [])]
+
+
+@pytest.mark.parametrize("core", CORES)
 @pytest.mark.parametrize("case", _cases())
-def test_case_breaks_into_the_expected_lines(case):
+def test_case_breaks_into_the_expected_lines(case, core, monkeypatch):
+    if core == "pure":
+        monkeypatch.setattr(paragraph, "_compiled", None)
     got = break_text(case["text"], case["width_em"])
     assert got == case["expect_lines"], f"{case['id']}: {case['rule']}"

@@ -25,6 +25,13 @@ class BreakRules:
         self.no_end = no_end
         self._pattern: re.Pattern[str] | None = None
         self._spaced_pattern: re.Pattern[str] | None = None
+        self._sorted: tuple[str, str] | None = None
+
+    def sorted_sets(self) -> tuple[str, str]:
+        """(no_start, no_end) as strings of sorted characters, as the compiled core takes them."""
+        if self._sorted is None:
+            self._sorted = ("".join(sorted(self.no_start)), "".join(sorted(self.no_end)))
+        return self._sorted
 
     @classmethod
     def model(cls) -> BreakRules:

@@ -14,12 +14,15 @@ uses.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, count, repeat
 from operator import add, mul, ne, not_, sub
+from types import ModuleType
 from typing import NamedTuple
 
 from ..fonts import FontFace, FontRegistry
@@ -175,6 +178,20 @@ class ColumnTooNarrow(ValueError):
     pass
 
 
+# The compiled core (_core.c; setup.py builds it where there is a C compiler) sets a paragraph
+# as the Python below does, to the last bit, several times as fast; BANMIAN_PURE=1 turns it off.
+# The Python is the reference: the core follows it line by line, and tests set thousands of
+# random paragraphs both ways.
+_compiled: ModuleType | None = None
+if os.environ.get("BANMIAN_PURE") != "1":
+    with contextlib.suppress(ImportError):   # not built: no C compiler where it was installed
+        from . import _core as _compiled
+if _compiled is not None:
+    _compiled.classes("".join(sorted(CLOSING)), "".join(sorted(OPENING)), "".join(sorted(SENTENCE_END)),
+                      Run, TypesetLine)
+_PUNCTUATION = {"quanjiao": 0, "kaiming": 1, "banjiao": 2}
+
+
 @dataclass
 class _Items:
     chars: str
@@ -215,9 +232,17 @@ _MARK_CLASS = "[" + re.escape("".join(sorted(_MARKS))) + "]"
 _MARK_PAIR_RE = re.compile(f"{_MARK_CLASS}(?={_MARK_CLASS})")   # the first mark of two adjacent ones
 
 
-def _items(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: list[str]) -> _Items:
+class _Looked(NamedTuple):
+    """A paragraph's characters as looked up along the font chains."""
+    chars: str
+    faces: list[FontFace | None]
+    sizes: list[float]
+    adv: list[float]       # advance, pt
+    full: set[int]         # positions of full-width punctuation marks (when compressing)
+
+
+def _look_up(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: list[str]) -> _Looked:
     chars = "".join(seg.text for seg in segments)
-    n = len(chars)
     faces: list[FontFace | None] = []
     sizes: list[float] = []
     adv: list[float] = []
@@ -239,6 +264,12 @@ def _items(segments: list[Segment], measure_fn: _Measure, s: Settings, missing: 
             # proportional quotes (a Kai face's “ ”) are not compressed: only full-width marks
             full.update(offset + m.start() for m in t.full_mark_re().finditer(seg.text))
         offset += len(seg.text)
+    return _Looked(chars, faces, sizes, adv, full)
+
+
+def _items(looked: _Looked, s: Settings) -> _Items:
+    chars, faces, sizes, adv, full = looked
+    n = len(chars)
     zeros = [0.0] * n
     tl, tr, endtrim, sq = zeros[:], zeros[:], zeros[:], zeros[:]
     gap, gapmin, gapmax = zeros[:], zeros[:], zeros[:]
@@ -459,7 +490,9 @@ def _justify(it: _Items, s: int, e: int, measure: float, last: bool, justify: bo
         if not inside:
             continue
         rooms = [(k, room_of(it, k)) for k in inside]
-        total = sum(r for _, r in rooms)
+        total = 0.0
+        for _, r in rooms:   # left to right, as the compiled core adds (3.12's sum() compensates)
+            total += r
         if total > EPS:
             take = min(slack, total)
             for k, r in rooms:
@@ -524,8 +557,16 @@ def typeset_paragraph(segments: list[Segment], measure: float, settings: Setting
         raise ColumnTooNarrow(f"a column of {measure:.2f} pt is narrower than two characters")
     measure, first_indent = float(measure), float(first_indent)   # typed floats, as for `sizes` in _items
     missing: list[str] = []
-    it = _items(segments, measure_fn, settings, missing)
-    brk = settings.rules.opportunities(it.chars)
+    looked = _look_up(segments, measure_fn, settings, missing)
+    if _compiled is not None:
+        brk = _compiled.opportunities(looked.chars, *settings.rules.sorted_sets())
+        set_lines, units, orphan_fixes = _compiled.set_paragraph(
+            *looked, brk, measure, first_indent, settings.compress, _PUNCTUATION.get(settings.punctuation, 0),
+            settings.cjk_latin_space, settings.cjk_latin_min, settings.cjk_latin_max, settings.orphans,
+            settings.justify)
+        return ParagraphResult(set_lines, missing, [_clip(looked.chars[s:e]) for s, e in units], orphan_fixes)
+    brk = settings.rules.opportunities(looked.chars)
+    it = _items(looked, settings)
     measures = [measure - first_indent, measure]
     long_units: list[str] = []
     ranges = _break_lines(it, brk, measures, long_units)
@@ -549,7 +590,7 @@ def set_line(segments: list[Segment], settings: Settings, measure_fn: _Measure) 
     """One line set solid at its natural width, never broken: a headline's, a kicker's,
     a folio's. (Punctuation is still adjusted: pairs, and the line-end half width.)"""
     missing: list[str] = []
-    it = _items(segments, measure_fn, settings, missing)
+    it = _items(_look_up(segments, measure_fn, settings, missing), settings)
     s, e = _trim_edges(it.chars, 0, len(it.chars))
     runs, width = _runs(it, s, e, it.gap[s:e], 0.0, True)
     return TypesetLine(it.chars[s:e], runs, width, width, True, 0.0), missing

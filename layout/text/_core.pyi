@@ -1,0 +1,9 @@
+# The compiled core's interface (_core.c); paragraph.py is its reference implementation.
+from typing import Any
+
+def classes(closing: str, opening: str, sentence_end: str, run: type, line: type) -> None: ...
+def set_paragraph(chars: str, faces: list[Any], sizes: list[float], adv: list[float], full: set[int],
+                  brk: list[bool], measure: float, first_indent: float, compress: bool, punctuation: int,
+                  cjk_latin_space: float, cjk_latin_min: float, cjk_latin_max: float, orphans: bool,
+                  justify: bool) -> tuple[list[Any], list[tuple[int, int]], int]: ...
+def opportunities(chars: str, no_start: str, no_end: str) -> list[bool]: ...
