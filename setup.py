@@ -1,4 +1,4 @@
-"""Packaging beyond pyproject.toml: the optional compiled line-setting core, and the fonts.
+"""Packaging beyond pyproject.toml: the optional compiled twins of two hot paths, and the fonts.
 
 layout/text/_core.c is built wherever there is a C compiler and Python's headers
 (`pip install .` and `pip install -e .` alike). It sets paragraphs exactly as
@@ -11,7 +11,9 @@ from setuptools import Extension, find_packages, setup
 
 # The shipped fonts travel in a wheel as layout/_fonts (fonts.py looks there when there is
 # no fonts/ beside the package): an installed banmian draws with them, never the machine's.
-setup(ext_modules=[Extension("layout.text._core", ["layout/text/_core.c"], optional=True)],
+setup(ext_modules=[Extension("layout.text._core", ["layout/text/_core.c"], optional=True),
+                   # layout.json's lines (tree.TextLine.json_text), the same way
+                   Extension("layout._treejson", ["layout/_treejson.c"], optional=True)],
       packages=[*find_packages(include=["layout*"]), "layout._fonts"],
       package_dir={"layout._fonts": "fonts"},
       package_data={"layout": ["templates/*.yaml", "site/templates/*.html", "site/static/*"],

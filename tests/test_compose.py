@@ -45,6 +45,38 @@ def test_a_page_line_is_exactly_the_json_of_the_page(sample_build):
                   colour="red", link=3, column=2, crop=(0.1, 0, 1, 1), label="广告", fill=(0, 0.5, 0, 1))
     assert block.json_text() == dumped(block.to_json())
     assert Block("rule", Box(0, 0, 1, 1)).json_text() == dumped(Block("rule", Box(0, 0, 1, 1)).to_json())
+    plain = odd._replace(table="", cells=(), vertical=True, heading=True)
+    assert Block("body", Box(0, 0, 1, 1), lines=(plain, odd)).json_text() == dumped(
+        Block("body", Box(0, 0, 1, 1), lines=(plain, odd)).to_json())
+
+
+def test_the_compiled_line_writer_writes_what_the_python_writes():
+    """_treejson.c against tree.py's reference: floats at rounding ties and at the edges of
+    repr (exponents, -0.0, ints), every escaped character, astral hanzi."""
+    import random
+
+    from layout import tree
+    from layout.text.paragraph import Run
+    from layout.tree import TextLine
+    if tree._lines_json is tree._lines_json_py:
+        pytest.skip("the compiled line writer was not built (no C compiler)")
+    rng = random.Random(11)
+    floats = [0.0, -0.0, 1.0, 2.675, 0.0005, 0.00015, -0.00049, 1e16, 1.5e-7, 123456.78949, 1e22, -3.0, 9, 0,
+              10.5, 9.0]
+
+    def number():
+        return rng.choice(floats) if rng.random() < 0.3 else rng.uniform(-1e3, 1e3) * rng.choice((1, 1e-4, 1e-6))
+
+    def text():
+        return "".join(rng.choice('中文。“”\\"\n\t\x00\x1f\x7f\u2028é𠀀 a') for _ in range(rng.randint(0, 12)))
+    lines = []
+    for _ in range(3000):
+        runs = tuple(Run(rng.choice(("BanmianSong-Regular", "F\"")), number(), number(), text(), number())
+                     for _ in range(rng.randint(0, 3)))
+        lines.append(TextLine(text(), number(), number(), runs, number(), rng.random() < 0.5,
+                              rng.random() < 0.1, rng.random() < 0.1, rng.random() < 0.1))
+    for i in range(0, len(lines), 7):
+        assert tree._lines_json(lines[i:i + 7], tree._json_text) == tree._lines_json_py(lines[i:i + 7])
 
 
 def test_every_body_baseline_sits_on_the_page_grid(manifest):
