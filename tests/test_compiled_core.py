@@ -99,3 +99,25 @@ def test_break_opportunities_are_found_alike(rules):
     texts += ["".join(rng.choice(pool) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
     for text in texts:
         assert core.opportunities(text, *rules.sorted_sets()) == rules.opportunities(text), text
+
+
+def test_an_edition_built_by_the_python_alone_is_byte_identical(tmp_path):
+    """The whole build both ways (BANMIAN_PURE=1 turns every compiled twin off): every
+    output file the same, byte for byte."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import FIXTURES, ROOT
+    outs = {}
+    for name, pure in (("compiled", None), ("pure", "1")):
+        env = {k: v for k, v in os.environ.items() if k != "BANMIAN_PURE"}
+        if pure:
+            env["BANMIAN_PURE"] = pure
+        out = tmp_path / name
+        subprocess.run([sys.executable, "-m", "layout", "build", str(FIXTURES / "mini"), "-o", str(out), "-q"],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        outs[name] = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+                      if p.is_file() and ".cache" not in p.parts and p.name != ".lock"}
+    assert len(outs["pure"]) >= 4 and outs["pure"].keys() == outs["compiled"].keys()
+    assert [k for k in outs["pure"] if outs["pure"][k] != outs["compiled"][k]] == []
