@@ -69,7 +69,7 @@ def fonts_identity(registry) -> str:
 
 
 # the libraries whose output a cached result holds (page streams, font programs, decoded data)
-LIBRARIES = ("reportlab", "fontTools", "pikepdf", "PIL", "yaml")
+LIBRARIES = ("reportlab", "fontTools", "pikepdf", "PIL", "yaml", "deflate")
 
 
 @functools.lru_cache(maxsize=1)
