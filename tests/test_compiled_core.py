@@ -16,8 +16,9 @@ core = paragraph._compiled
 pytestmark = pytest.mark.skipif(core is None, reason="the compiled core was not built (no C compiler)")
 
 # what news copy holds: hanzi, every kind of mark, Latin words and numbers, spaces, dashes,
-# ellipses, URLs, and characters beyond the 黑体 subset (a fallback face mid-line)
-POOL = ("中文新闻报道记者今天表示经济发展城市建设堃镕赟" * 3 + "，。、；：？！“”‘’（）《》【】——……"
+# ellipses, URLs, characters beyond the 黑体 subset (a fallback face mid-line) and one no
+# face has (𪚥, reported missing)
+POOL = ("中文新闻报道记者今天表示经济发展城市建设堃镕赟𪚥" * 3 + "，。、；：？！“”‘’（）《》【】——……"
         + "ab Python 2026 12.5% https://x.org/a/b " + "·／～")
 
 

@@ -648,6 +648,141 @@ static PyObject *core_opportunities(PyObject *self, PyObject *args)
     return list;
 }
 
+/* CharTable(entry): paragraph._Tables' characters by code point, for `look`. entry(ch) ->
+ * (face, advance in pt, is a full-width mark) answers a character the first time it is
+ * met (the Python tables look it up along the font chain); after that it is an index into
+ * a page of 256 code points, with no str made for it. */
+typedef struct {
+    double adv[256];
+    unsigned char face[256];   /* 0: not yet asked; else 1 + index into faces */
+    unsigned char full[256];
+} CharPage;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *entry;
+    PyObject *faces;           /* list: the distinct faces met, None among them */
+    CharPage *pages[0x110000 >> 8];
+} CharTable;
+
+static int table_traverse(CharTable *t, visitproc visit, void *arg)
+{
+    Py_VISIT(t->entry);
+    Py_VISIT(t->faces);
+    return 0;
+}
+
+static int table_clear(CharTable *t)
+{
+    Py_CLEAR(t->entry);
+    Py_CLEAR(t->faces);
+    return 0;
+}
+
+static void table_dealloc(CharTable *t)
+{
+    PyObject_GC_UnTrack(t);
+    table_clear(t);
+    for (size_t i = 0; i < sizeof(t->pages) / sizeof(t->pages[0]); i++) PyMem_Free(t->pages[i]);
+    Py_TYPE(t)->tp_free((PyObject *)t);
+}
+
+static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    PyObject *entry;
+    if (kw && PyDict_GET_SIZE(kw)) { PyErr_SetString(PyExc_TypeError, "CharTable(entry)"); return NULL; }
+    if (!PyArg_ParseTuple(args, "O", &entry)) return NULL;
+    CharTable *t = (CharTable *)type->tp_alloc(type, 0);   /* zeroed: no pages yet */
+    if (!t) return NULL;
+    t->entry = Py_NewRef(entry);
+    t->faces = PyList_New(0);
+    if (!t->faces) { Py_DECREF(t); return NULL; }
+    return (PyObject *)t;
+}
+
+/* the page and slot of code point c, asking `entry` the first time */
+static CharPage *table_slot(CharTable *t, Py_UCS4 c)
+{
+    CharPage *page = t->pages[c >> 8];
+    if (!page) {
+        page = t->pages[c >> 8] = PyMem_Calloc(1, sizeof(CharPage));
+        if (!page) { PyErr_NoMemory(); return NULL; }
+    }
+    unsigned j = c & 0xFF;
+    if (page->face[j]) return page;
+    PyObject *ch = PyUnicode_FromOrdinal(c);
+    if (!ch) return NULL;
+    PyObject *got = PyObject_CallOneArg(t->entry, ch);
+    Py_DECREF(ch);
+    if (!got) return NULL;
+    PyObject *face, *adv, *full;
+    if (!PyArg_ParseTuple(got, "OOO;entry(ch) -> (face, advance, full)", &face, &adv, &full)) { Py_DECREF(got); return NULL; }
+    double a = PyFloat_AsDouble(adv);
+    int f = PyObject_IsTrue(full);
+    Py_ssize_t k, nf = PyList_GET_SIZE(t->faces);
+    for (k = 0; k < nf && PyList_GET_ITEM(t->faces, k) != face; k++) {}
+    if ((a == -1.0 && PyErr_Occurred()) || f < 0 || (k == nf && (nf >= 254 || PyList_Append(t->faces, face)))) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "more than 254 faces in one table");
+        Py_DECREF(got);
+        return NULL;
+    }
+    Py_DECREF(got);
+    page->adv[j] = a;
+    page->full[j] = (unsigned char)f;
+    page->face[j] = (unsigned char)(k + 1);
+    return page;
+}
+
+/* look(text, faces, adv, full, offset): append each character's face to `faces` and its
+ * advance to `adv`; add offset + i to the set `full` (None: not wanted) for each full-width
+ * mark. Returns whether some character has no face (None). */
+static PyObject *table_look(CharTable *t, PyObject *args)
+{
+    PyObject *text, *faces, *adv, *full;
+    Py_ssize_t offset;
+    if (!PyArg_ParseTuple(args, "UO!O!On", &text, &PyList_Type, &faces, &PyList_Type, &adv, &full, &offset))
+        return NULL;
+    if (full != Py_None && !PySet_Check(full)) { PyErr_SetString(PyExc_TypeError, "full: a set or None"); return NULL; }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    int none = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        CharPage *page = table_slot(t, c);
+        if (!page) return NULL;
+        unsigned j = c & 0xFF;
+        PyObject *face = PyList_GET_ITEM(t->faces, page->face[j] - 1);
+        none |= face == Py_None;
+        PyObject *a = PyFloat_FromDouble(page->adv[j]);
+        if (!a || PyList_Append(faces, face) || PyList_Append(adv, a)) { Py_XDECREF(a); return NULL; }
+        Py_DECREF(a);
+        if (page->full[j] && full != Py_None) {
+            PyObject *pos = PyLong_FromSsize_t(offset + i);
+            if (!pos || PySet_Add(full, pos)) { Py_XDECREF(pos); return NULL; }
+            Py_DECREF(pos);
+        }
+    }
+    return PyBool_FromLong(none);
+}
+
+static PyMethodDef table_methods[] = {
+    {"look", (PyCFunction)table_look, METH_VARARGS, "Faces and advances of a text's characters."},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject CharTableType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "layout.text._core.CharTable",
+    .tp_basicsize = sizeof(CharTable),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "paragraph._Tables' characters by code point.",
+    .tp_new = table_new,
+    .tp_dealloc = (destructor)table_dealloc,
+    .tp_traverse = (traverseproc)table_traverse,
+    .tp_clear = (inquiry)table_clear,
+    .tp_methods = table_methods,
+};
+
 static PyMethodDef core_methods[] = {
     {"opportunities", core_opportunities, METH_VARARGS, "breaks.BreakRules.opportunities."},
     {"classes", core_classes, METH_VARARGS, "Give the mark classes and the Run and TypesetLine types."},
@@ -662,5 +797,9 @@ PyMODINIT_FUNC PyInit__core(void)
     str_psname = PyUnicode_InternFromString("psname");
     empty_str = PyUnicode_FromString("");
     if (!str_psname || !empty_str) return NULL;
-    return PyModule_Create(&core_module);
+    if (PyType_Ready(&CharTableType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&core_module);
+    if (!m) return NULL;
+    if (PyModule_AddObjectRef(m, "CharTable", (PyObject *)&CharTableType) < 0) { Py_DECREF(m); return NULL; }
+    return m;
 }

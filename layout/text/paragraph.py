@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, compress, count, repeat
 from operator import add, mul, ne, not_, sub
 from types import ModuleType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..fonts import FontFace, FontRegistry
 from .breaks import BreakRules
@@ -114,6 +114,7 @@ class _Tables:
         self.faces = _Faces(resolve, size, self.advances)
         self.size_of_em = size
         self._full_re: re.Pattern[str] | None = None
+        self._by_code_point: object | None = None   # the compiled core's view (_core.CharTable)
 
     def fill(self, text: str) -> None:
         """Look up the characters of `text` not seen before."""
@@ -126,9 +127,25 @@ class _Tables:
         if self._full_re is None:
             marks = "".join(sorted(_MARKS))
             self.fill(marks)
-            full = [re.escape(ch) for ch in marks if self.advances[ch] >= 0.9 * self.size_of_em]
+            full = [re.escape(ch) for ch in marks if self._full_width(ch)]
             self._full_re = re.compile("[" + "".join(full) + "]" if full else "(?!)")
         return self._full_re
+
+    def _full_width(self, mark: str) -> bool:
+        return self.advances[mark] >= 0.9 * self.size_of_em
+
+    def entry(self, ch: str) -> tuple[FontFace | None, float, bool]:
+        """What the compiled core keeps of a character: face, advance, and whether it is a
+        full-width mark (`full_mark_re`'s condition)."""
+        face = self.faces[ch]
+        return face, self.advances[ch], ch in _MARKS and self._full_width(ch)
+
+    def by_code_point(self) -> Any:
+        """These tables as the compiled core reads them (`_core.CharTable`), made once."""
+        if self._by_code_point is None:
+            assert _compiled is not None
+            self._by_code_point = _compiled.CharTable(self.entry)
+        return self._by_code_point
 
 
 class _Measure:
@@ -250,20 +267,25 @@ def _look_up(segments: list[Segment], measure_fn: _Measure, s: Settings, missing
     offset = 0
     for seg in segments:
         t = measure_fn.tables(seg.role, seg.size)
-        seg_faces = list(map(t.faces.__getitem__, seg.text))
-        faces.extend(seg_faces)
-        adv.extend(map(t.advances.__getitem__, seg.text))
+        end = offset + len(seg.text)
+        if _compiled is not None:
+            # (the same lists, looked up by code point: no str made a character)
+            none = t.by_code_point().look(seg.text, faces, adv, full if s.compress else None, offset)
+        else:
+            faces.extend(map(t.faces.__getitem__, seg.text))
+            adv.extend(map(t.advances.__getitem__, seg.text))
+            none = None in faces[offset:end]
+            if s.compress:
+                # proportional quotes (a Kai face's “ ”) are not compressed: only full-width marks
+                full.update(offset + m.start() for m in t.full_mark_re().finditer(seg.text))
         # (a size given as an int — 9 from a template — is set as the float it is typed as:
         # what a compiled core does, so that both write 9.0 into layout.json)
         sizes.extend(repeat(float(seg.size), len(seg.text)))
-        if measure_fn.reports_missing and None in seg_faces:
-            for ch, f in zip(seg.text, seg_faces):
+        if measure_fn.reports_missing and none:
+            for ch, f in zip(seg.text, faces[offset:end]):
                 if f is None and ch not in missing:
                     missing.append(ch)
-        if s.compress:
-            # proportional quotes (a Kai face's “ ”) are not compressed: only full-width marks
-            full.update(offset + m.start() for m in t.full_mark_re().finditer(seg.text))
-        offset += len(seg.text)
+        offset = end
     return _Looked(chars, faces, sizes, adv, full)
 
 
