@@ -163,6 +163,8 @@ def test_every_marked_sequence_belongs_to_its_element_and_all_text_is_marked(tag
     """Each page's MCIDs map through the ParentTree to the element that lists them, and no
     text or picture is drawn outside a marked sequence (tagged content or an artifact)."""
     nums = tagged.Root.StructTreeRoot.ParentTree.Nums
+    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+    assert keys == sorted(set(keys)), "a number tree's keys ascend (PDF 32000-1 §7.9.7): readers search it"
     parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
     for index, page in enumerate(tagged.pages):
         assert int(page.StructParents) == index

@@ -64,8 +64,8 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: Mapping[int, tuple], title: 
     open_paragraph: dict[str, _Element] = {}   # article -> its P still running (across columns, pages)
     open_table: dict[str, tuple] = {}          # article -> (its Table, the row being filled or None,
                                                #            whether it has body rows yet)
-    nums: list = []   # the ParentTree's number tree, made an Array once at the end: pikepdf's
-                      # Array.extend copies the array, which made tagging quadratic in the pages
+    nums: list = []   # the ParentTree's number tree as (key, value), made an Array once at the end:
+                      # pikepdf's Array.extend copies the array, which made tagging quadratic in the pages
     next_key = len(tree.pages)
     for index, (page, pdf_page) in enumerate(zip(tree.pages, pdf.pages)):
         page_ref = pdf_page.obj
@@ -116,19 +116,22 @@ def tag(pdf: pikepdf.Pdf, tree: EditionTree, marks: Mapping[int, tuple], title: 
             element.add_content(page_ref, len(parents))
             parents.append(element.obj)
         pdf_page.StructParents = index
-        nums.extend([index, Array(parents)])
+        nums.append((index, Array(parents)))
         # link annotations in drawing order are the page's jump lines in drawing order
         annots = [a for a in pdf_page.get("/Annots", Array()) if a.get("/Subtype") == Name.Link]
         for annot, (link, text) in zip(annots, links):
             annot.StructParent = next_key
             annot.Contents = String(text.strip("（）"))
             link.kids.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=page_ref))
-            nums.extend([next_key, link.obj])
+            nums.append((next_key, link.obj))
             next_key += 1
         if annots:
             pdf_page.Tabs = Name.S   # tab through links in structure order
     elements.finish()
-    root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))
+    # a number tree's keys ascend (PDF 32000-1 §7.9.7): the pages' indices, then the link
+    # annotations' keys — which were written page by page among them, out of order
+    nums.sort(key=lambda kv: kv[0])
+    root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array([x for kv in nums for x in kv])))
     root.ParentTreeNextKey = next_key
     pdf.Root.StructTreeRoot = root
     pdf.Root.MarkInfo = Dictionary(Marked=True)
