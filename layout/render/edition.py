@@ -80,15 +80,20 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
     ops = {} if ops is None else ops
     marks = _Marks(ops)
 
-    def edit(pdf) -> None:
-        from .tagged import tag  # pikepdf: imported by the builds that make a reader edition
-        tag(pdf, tree, marks, opts.title, opts.author, opts.date)
-        place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
-    with tempfile.TemporaryFile(dir=scratch) as drawn:
+    from .tagged import add_structure  # pikepdf: imported by the builds that make a reader edition
+    # (a file with a name: qpdf reads it natively — through a Python file object each read
+    # crossed into Python, and opening and saving 64 pages took ~4× as long)
+    with tempfile.NamedTemporaryFile(dir=scratch, prefix="reader-", suffix=".pdf") as drawn:
         drawn.write(render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page),
                            ops=ops, streams=streams, fonts=fonts))
-        drawn.seek(0)
-        finish(drawn, edit, out)
+        drawn.flush()
+        path = Path(drawn.name)
+        tag = add_structure(path, tree, marks, opts.title, opts.author, opts.date)
+
+        def edit(pdf) -> None:
+            tag(pdf)
+            place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
+        finish(path, edit, out)
 
 
 class _Marks(Mapping):
@@ -108,8 +113,8 @@ class _Marks(Mapping):
         return len(self._ops)
 
 
-def finish(source: BinaryIO, edit, out: BinaryIO) -> None:
-    """Edit the document in `source` with pikepdf (`edit(pdf)`: the structure tree), then
+def finish(source: Path | BinaryIO, edit, out: BinaryIO) -> None:
+    """Edit the document in `source` (a path, best: see write_reader_pdf) with pikepdf (`edit(pdf)`), then
     write it to `out` linearised ("fast web view"): a reader's viewer shows the first
     page before the whole edition has downloaded. Deterministic: the same input gives
     the same bytes (deterministic /ID)."""
