@@ -112,12 +112,16 @@ def test_a_build_keeps_its_temporary_files_in_out_and_leaves_none(edition_copy, 
     import tempfile
 
     from layout.build import build_edition
-    made, real = [], tempfile.TemporaryFile
+    made = []
 
-    def temporary_file(*args, **kwargs):
-        made.append(kwargs.get("dir"))
-        return real(*args, **kwargs)
-    monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)
+    def watched(real):
+        def temporary_file(*args, **kwargs):
+            made.append(kwargs.get("dir"))
+            return real(*args, **kwargs)
+        return temporary_file
+    # (reportlab's reader edition goes to a named file: qpdf reads it by its name)
+    for name in ("TemporaryFile", "NamedTemporaryFile"):
+        monkeypatch.setattr(tempfile, name, watched(getattr(tempfile, name)))
     folder = edition_copy("mini")
     before = set(tmp_path.rglob("*"))
     result = build_edition(folder, tmp_path / "out", jobs=1)
