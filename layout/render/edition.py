@@ -114,8 +114,8 @@ class _Marks(Mapping):
 
 
 def finish(source: Path | BinaryIO, edit, out: BinaryIO) -> None:
-    """Edit the document in `source` (a path, best: see write_reader_pdf) with pikepdf (`edit(pdf)`), then
-    write it to `out` linearised ("fast web view"): a reader's viewer shows the first
+    """Edit the document in `source` (a path is read fastest: see write_reader_pdf) with pikepdf
+    (`edit(pdf)`), then write it to `out` linearised ("fast web view"): a reader's viewer shows the first
     page before the whole edition has downloaded. Deterministic: the same input gives
     the same bytes (deterministic /ID)."""
     import pikepdf

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..tree import EditionTree
@@ -86,12 +87,11 @@ def add_structure(path: Path, tree: EditionTree, marks: Mapping[int, tuple], tit
     return finish
 
 
+@dataclass
 class _Built:
-    """The update's objects (numbered from the first free number), the StructTreeRoot's
-    number, and (page index, annotation number) -> (its ParentTree key, its text)."""
-
-    def __init__(self, objects: list[bytes], root: int, annots: dict):
-        self.objects, self.root, self.annots = objects, root, annots
+    objects: list[bytes]   # the update's objects, numbered from the first free number
+    root: int              # the StructTreeRoot's number
+    annots: dict           # (page index, link annotation's number) -> (its ParentTree key, its text)
 
 
 class _Element:
