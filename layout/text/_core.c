@@ -13,30 +13,20 @@
  * setting, and ParagraphResult. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define EPS 1e-6
 
-/* character classes, from layout/text/classes.py (given once by `classes`) */
+/* character classes, from layout/text/classes.py (given once by `classes`): a byte of bits
+   for every code point of the Basic Multilingual Plane, where every mark of the classes is */
 enum { C_CLOSING = 1, C_OPENING = 2, C_SENTENCE_END = 4 };
-static Py_UCS4 *class_cps = NULL;     /* sorted code points */
-static unsigned char *class_bits = NULL;
-static Py_ssize_t class_n = 0;
-static Py_UCS4 class_min = 0;         /* below it, no character is in any class */
+static unsigned char class_of[0x10000];
 static PyTypeObject *RunType = NULL, *LineType = NULL;
 static PyObject *str_psname = NULL, *empty_str = NULL;
 
 static int mark_class(Py_UCS4 c)
 {
-    Py_ssize_t lo = 0, hi = class_n;
-    if (c < class_min)
-        return 0;
-    while (lo < hi) {
-        Py_ssize_t mid = (lo + hi) / 2;
-        if (class_cps[mid] < c) lo = mid + 1; else hi = mid;
-    }
-    return (lo < class_n && class_cps[lo] == c) ? class_bits[lo] : 0;
+    return c < 0x10000 ? class_of[c] : 0;
 }
 
 static int is_han(Py_UCS4 o)   /* classes.is_ideograph, paragraph._HAN */
@@ -55,27 +45,13 @@ static int add_class(PyObject *chars, int bit)
     Py_ssize_t n = PyUnicode_GET_LENGTH(chars);
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ_CHAR(chars, i);
-        Py_ssize_t j;
-        for (j = 0; j < class_n && class_cps[j] != c; j++) {}
-        if (j == class_n) {
-            Py_UCS4 *cps = PyMem_Realloc(class_cps, (class_n + 1) * sizeof(Py_UCS4));
-            unsigned char *bits = cps ? PyMem_Realloc(class_bits, class_n + 1) : NULL;
-            if (cps) class_cps = cps;
-            if (!bits) { PyErr_NoMemory(); return -1; }
-            class_bits = bits;
-            class_cps[class_n] = c;
-            class_bits[class_n] = 0;
-            class_n++;
+        if (c >= 0x10000) {
+            PyErr_SetString(PyExc_ValueError, "a punctuation class beyond the Basic Multilingual Plane");
+            return -1;
         }
-        class_bits[j] |= bit;
+        class_of[c] |= (unsigned char)bit;
     }
     return 0;
-}
-
-static int cmp_cp(const void *a, const void *b)
-{
-    Py_UCS4 x = ((const Py_UCS4 *)a)[0], y = ((const Py_UCS4 *)b)[0];
-    return (x > y) - (x < y);
 }
 
 /* classes(closing, opening, sentence_end, Run, TypesetLine) */
@@ -86,18 +62,9 @@ static PyObject *core_classes(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "UUUO!O!", &closing, &opening, &sentence_end, &PyType_Type, &run,
                           &PyType_Type, &line))
         return NULL;
-    PyMem_Free(class_cps); PyMem_Free(class_bits);
-    class_cps = NULL; class_bits = NULL; class_n = 0;
+    memset(class_of, 0, sizeof(class_of));
     if (add_class(closing, C_CLOSING) || add_class(opening, C_OPENING) || add_class(sentence_end, C_SENTENCE_END))
         return NULL;
-    /* sort code points with their bits: pack into pairs */
-    Py_UCS4 *pairs = PyMem_Malloc(2 * class_n * sizeof(Py_UCS4) + 1);
-    if (!pairs) return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < class_n; i++) { pairs[2 * i] = class_cps[i]; pairs[2 * i + 1] = class_bits[i]; }
-    qsort(pairs, class_n, 2 * sizeof(Py_UCS4), cmp_cp);
-    for (Py_ssize_t i = 0; i < class_n; i++) { class_cps[i] = pairs[2 * i]; class_bits[i] = (unsigned char)pairs[2 * i + 1]; }
-    PyMem_Free(pairs);
-    class_min = class_n ? class_cps[0] : 0x110000;
     Py_XSETREF(RunType, (PyTypeObject *)Py_NewRef(run));
     Py_XSETREF(LineType, (PyTypeObject *)Py_NewRef(line));
     Py_RETURN_NONE;
@@ -147,8 +114,8 @@ static int items_make(Items *it, PyObject *text, PyObject *faces, PyObject *size
     it->text = text;
     it->ch = PyMem_Malloc((n + 1) * sizeof(Py_UCS4));
     it->faces = PyMem_Malloc((n + 1) * sizeof(PyObject *));
-    /* one block of doubles: 11 arrays of n, 4 of n + 1 */
-    it->size = PyMem_Calloc(11 * (n + 1) + 4 * (n + 1), sizeof(double));
+    /* one block of doubles: 15 arrays of n + 1 */
+    it->size = PyMem_Calloc(15 * (n + 1), sizeof(double));
     it->NS = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
     it->stretch = PyMem_Malloc(2 * (n + 1) + 1);
     it->spaces = PyMem_Malloc(2 * (n + 1) * sizeof(Py_ssize_t));
