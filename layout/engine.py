@@ -273,6 +273,9 @@ def compose_range_in_worker(state, span: tuple[int, int]):
 # while the worker lives (64 synthetic pages, one article edited, -j2: compose 0.12 s and
 # the reader edition 0.30 s, against 0.05 s and 0.22 s at -j1).
 MIN_PAGES_FOR_WORKERS = 8
+# Print pages a worker takes at a time: small shares keep both processes busy to the end
+# (`parallel.Pool.alongside`), yet each costs a round trip
+PRINT_CHUNK = 2
 
 
 def _to_compose(job: _Job, cache) -> int:
@@ -438,7 +441,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
 
     from .cache import BuildCache, fonts_identity, key_of
     from .output import Staged, discard, print_page_path, stage, write_with
-    from .parallel import Pool, split
+    from .parallel import Pool
     from .render.edition import reader_pdf, write_reader_pdf
     pool = pool or Pool(1)
     cache = cache or BuildCache(None)
@@ -494,30 +497,22 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
 
         state = (tree, registry, opts, page_keys, ops, print_keys, cache.folder, print_dir)
         if pool.parallel and len(todo) >= MIN_PAGES_FOR_WORKERS:
-            # The workers draw print pages while this process draws the reader edition and then
-            # its share of print pages. The reader edition costs about what three quarters as
-            # many print pages do (64 synthetic pages: ~0.40 s against ~0.55 s; with a half, this
-            # process finished ~0.12 s after the worker): shares even out the work.
-            reader_cost = 3 * len(tree.pages) // 4 if kept_reader is None else 0
-            share = max(0, min(len(todo), round((len(todo) + reader_cost) / pool.jobs - reader_cost)))
-            mine, theirs = todo[len(todo) - share:], todo[:len(todo) - share]
-            chunks = split(theirs, pool.jobs - 1, weight=lambda _: 1) if theirs else []
-            def here():
-                drawn = make_reader()
-                made = print_pages(state, mine)
-                prints.update(made[0])    # staged: removed below should a worker fail
-                return drawn, made
-            # (a worker's pages staged before another worker failed are left for the next
-            # build's `output.recover` to remove)
-            (reader, ours), parts = pool.alongside(state, print_pages, chunks, here)
+            # The workers draw print pages, two at a time, while this process draws the
+            # reader edition and then takes the pages no worker has started
+            # (`Pool.alongside`): the reader edition costs about what three quarters as
+            # many print pages do, but how much varies with the pages and the machine.
+            chunks = [todo[i:i + PRINT_CHUNK] for i in range(0, len(todo), PRINT_CHUNK)]
+            # (pages staged before a worker failed are left for the next build's
+            # `output.recover` to remove)
+            reader, parts = pool.alongside(state, print_pages, chunks, make_reader)
             render_seconds = time.perf_counter() - t0
             t0 = time.perf_counter()
         else:
             reader = make_reader()
             render_seconds = time.perf_counter() - t0
             t0 = time.perf_counter()
-            ours, parts = print_pages(state, todo), []
-        for made, (used, kinds, rejected) in [ours, *parts]:
+            parts = [print_pages(state, todo)]
+        for made, (used, kinds, rejected) in parts:
             prints.update(made)
             cache.merge(used, kinds, rejected)
         for number in set(streams) - cached_streams:

@@ -5,8 +5,8 @@ The independent heavy parts: composing runs of pages that no jump crosses
 articles, the template, the fonts and the jumps arriving from earlier pages),
 and drawing print pages (each depends on its page of the layout tree only).
 This process always takes a share itself — the first run of pages; the reader
-edition, which is one canvas, while the workers draw the print pages — so two
-jobs on two cores keep both busy.
+edition, which is one canvas, while the workers draw the print pages, and then
+the print pages no worker has started — so two jobs on two cores keep both busy.
 
 Workers are forked when a phase starts, so they inherit what the phase reads
 (the edition, the layout tree, the font metrics) instead of receiving it
@@ -75,7 +75,13 @@ class Pool:
 
     def alongside(self, state, fn, chunks: list, here):
         """Run `fn(state, chunk)` for every chunk in the workers while `here()` runs in
-        this process; returns (here's result, the chunks' results in order)."""
+        this process; returns (here's result, the chunks' results in order).
+
+        The workers take the chunks in order; once `here()` is done, this process takes
+        those no worker has started yet, from the last one back: whichever side turns out
+        faster does more, so many small chunks balance the work where a fixed share
+        could not (64 synthetic pages: the reader edition took 0.35–0.48 s against the
+        print pages' 0.45–0.55 s, one run to the next)."""
         if not self.parallel or not chunks:
             first = here()
             return first, [fn(state, chunk) for chunk in chunks]
@@ -85,17 +91,11 @@ class Pool:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(state,)) as ex:
             futures = [ex.submit(_call, fn, chunk) for chunk in chunks]
             first = here()
-            return first, [f.result() for f in futures]
-
-
-def split(items: list, parts: int, weight=len) -> list[list]:
-    """`items` cut into at most `parts` consecutive chunks of about equal weight."""
-    parts = max(1, min(parts, len(items)))
-    total = sum(weight(it) for it in items) or 1
-    chunks: list[list] = [[] for _ in range(parts)]
-    acc = 0
-    for it in items:
-        index = min(parts - 1, acc * parts // total)
-        chunks[index].append(it)
-        acc += weight(it)
-    return [c for c in chunks if c]
+            done_here = {}
+            # a future a worker has not taken can be cancelled; workers take them in
+            # order, so the first one that cannot be is where this process stops
+            for i in reversed(range(len(chunks))):
+                if not futures[i].cancel():
+                    break
+                done_here[i] = fn(state, chunks[i])
+            return first, [done_here[i] if i in done_here else f.result() for i, f in enumerate(futures)]

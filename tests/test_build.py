@@ -218,11 +218,42 @@ def test_a_rebuild_with_few_pages_to_make_starts_no_worker(edition_copy, tmp_pat
     monkeypatch.setattr(layout.engine, "MIN_PAGES_FOR_WORKERS", 4)   # the sample has 6 pages
     folder = edition_copy(SAMPLE)
     assert build_edition(folder, tmp_path / "out", jobs=2).ok
-    assert ("compose_range_in_worker", 1) in started and ("print_pages", 1) in started
+    assert ("compose_range_in_worker", 1) in started
+    assert ("print_pages", 3) in started       # the six print pages, two at a time
     started.clear()
     edit(folder, "articles/opera.md", "。", "！")
     assert build_edition(folder, tmp_path / "out", jobs=2).ok
     assert started == []
+
+
+def _chunk_where(event, chunk: int):
+    """A chunk's result and the process that made it; the first waits until a later one
+    has run (a worker busy with it cannot take more meanwhile)."""
+    import os
+    if chunk == 0:
+        event.wait(10)
+    else:
+        event.set()
+    return chunk * 10, os.getpid()
+
+
+def test_this_process_takes_the_chunks_no_worker_has_started_once_its_own_work_is_done():
+    """`Pool.alongside`: workers take chunks from the front; this process, when `here()`
+    returns, takes from the back those still waiting — the results stay in order."""
+    import multiprocessing
+    import os
+
+    from layout.parallel import Pool
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the event is handed to the worker by fork")
+    event = multiprocessing.get_context("fork").Event()
+    first, results = Pool(2).alongside(event, _chunk_where, [0, 1, 2, 3, 4, 5], lambda: "here")
+    assert first == "here"
+    assert [r for r, _ in results] == [0, 10, 20, 30, 40, 50]
+    assert results[-1][1] == os.getpid()        # the worker was still on chunk 0 (or had not begun)
+    # one process only: every chunk here, in order
+    here = os.getpid()
+    assert Pool(1).alongside(event, _chunk_where, [1, 2], lambda: "here") == ("here", [(10, here), (20, here)])
 
 
 def test_outputs_do_not_depend_on_the_installation(edition_copy, tmp_path, monkeypatch):

@@ -304,8 +304,13 @@ def test_an_embedded_subset_keeps_used_glyphs_and_their_components(registry):
     assert components, "the Kai face has composite glyphs: the test needs one"
     data, new_id = program.subset({kai.gids["永"], composite})
     assert sorted(new_id) == sorted({0, kai.gids["永"], composite, *components})   # nothing else
-    subset = TTFont(io.BytesIO(data))
+    subset = TTFont(io.BytesIO(data), checkChecksums=2)   # a table's checksum wrong: an error
     assert subset["maxp"].numGlyphs == len(new_id)
+    # the whole font's 32-bit words, checkSumAdjustment included, sum to the magic number
+    words = data + b"\0" * (-len(data) % 4)
+    assert sum(int.from_bytes(words[i:i + 4], "big") for i in range(0, len(words), 4)) & 0xFFFFFFFF == 0xB1B0AFBA
+    for tag in subset.keys()[1:]:     # GlyphOrder first
+        subset[tag]                   # every table read, each checksum checked
     original = TTFont(kai.path)
     order, new_order = original.getGlyphOrder(), subset.getGlyphOrder()
     simple = kai.gids["永"]

@@ -158,14 +158,21 @@ def _sfnt(tables: dict[str, bytes]) -> bytes:
     header = struct.pack(">IHHHH", 0x00010000, n, entry * 16, entry.bit_length() - 1, n * 16 - entry * 16)
     offset = 12 + 16 * n
     directory, body = bytearray(), bytearray()
+    whole = 0
     for tag in tags:
         data = tables[tag]
-        directory += struct.pack(">4sIII", tag.encode("latin-1"), _checksum(data), offset + len(body), len(data))
+        checksum = _checksum(data)
+        whole += checksum
+        directory += struct.pack(">4sIII", tag.encode("latin-1"), checksum, offset + len(body), len(data))
         body += data + b"\0" * (-len(data) % 4)
     font = bytearray(header + directory + body)
+    # The font's checksum is the sum of its 32-bit words; every table starts on a 4-byte
+    # boundary and is padded with zeros, so it is the header's and directory's checksum
+    # plus the tables' (not a second pass over the whole font)
+    whole = (whole + _checksum(bytes(header + directory))) & 0xFFFFFFFF
     head_at = 12 + 16 * tags.index("head") + 8
     head_offset = struct.unpack_from(">I", font, head_at)[0]
-    struct.pack_into(">I", font, head_offset + 8, (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF)
+    struct.pack_into(">I", font, head_offset + 8, (0xB1B0AFBA - whole) & 0xFFFFFFFF)
     return bytes(font)
 
 
