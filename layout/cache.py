@@ -168,13 +168,14 @@ def unframe(data: bytes, kind: str, key: str) -> bytes | None:
 class CacheMemory:
     """What a process that builds one edition again and again (`banmian watch`) keeps
     between its builds, so that a build after one edit reads and decodes only what the
-    edit changed: the page entries, the reader edition's page streams and fonts it read
-    and checked or wrote (their payloads), the articles as decoded
+    edit changed: the page entries, the reader edition's page streams and fonts, the
+    digests of the print pages and the reader edition it read and checked or wrote
+    (their payloads), the articles as decoded
     (`engine.CachedArticles`), and the font registry. An entry's key
     is the hash of its inputs and banmian's code, so what is kept stays right whatever
     happens on disk; what a build did not use is forgotten after it (`keep_only`)."""
 
-    KINDS = ("pages", "reader", "fonts")   # not print pages: megabytes, and compared with OUT anyway
+    KINDS = ("pages", "reader", "fonts", "print", "edition")
 
     def __init__(self) -> None:
         self.entries: dict[Path, bytes] = {}
@@ -340,6 +341,12 @@ class BuildCache:
         if any(b"\n" in r for r in records):
             raise ValueError("a kept record may not hold a newline")
         self.put_bytes(kind, key, b"\n".join(records), ".json")
+
+    def unusable(self, kind: str) -> None:
+        """An entry just read (a hit) that this build cannot use after all — a digest of a
+        file OUT no longer holds: count it a miss."""
+        self.kinds[kind][0] -= 1
+        self.kinds[kind][1] += 1
 
     def reject(self, kind: str) -> None:
         """An entry just read (a hit) turned out unreadable: count it a miss, and rejected —

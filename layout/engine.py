@@ -400,7 +400,7 @@ def print_pages(state, numbers: list[int]):
     state: (tree, registry, render options, page keys, page drawings, cache keys, cache
     folder, print folder)."""
     from .cache import BuildCache
-    from .output import discard, print_page_path, stage
+    from .output import Digest, discard, print_page_path, stage
     from .render.edition import print_pdf
     tree, registry, opts, page_keys, drawings, cache_keys, folder, print_dir = state
     cache = BuildCache(folder)
@@ -409,7 +409,7 @@ def print_pages(state, numbers: list[int]):
     try:
         for n in numbers:
             data = print_pdf(tree, by_number[n], registry, opts, page_keys[n], drawings.get(n))
-            cache.put_bytes("print", cache_keys[n], data, ".pdf")
+            cache.put_bytes("print", cache_keys[n], Digest.of(data).record(), ".digest")
             made[n] = stage(print_page_path(print_dir, n), data) if print_dir is not None else data
     except BaseException:
         discard(made.values())
@@ -434,13 +434,18 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     and print pages (the line, the render options and the fonts). A print page's /ID is a
     plain hash of its line and the options — not a cache key, which also holds banmian's
     source files' dates, different in two installations of one version. With `print_dir`
-    (OUT's print folder) each print page is staged there as soon as it is made or read
-    from the cache (`output.Staged`), for `output.commit` to rename; with `reader_path`,
-    the reader edition is written beside it the same way, not held as bytes."""
+    (OUT's print folder) each print page is staged there as soon as it is made
+    (`output.Staged`), for `output.commit` to rename; with `reader_path`, the reader
+    edition is written beside it the same way, not held as bytes.
+
+    The cache keeps of a print page and of the reader edition only their digest
+    (`output.Digest`): OUT has their bytes. A build takes OUT's file as it is
+    (`output.Unchanged`) when the digest its inputs lead to matches it, and makes the
+    product again when it does not (a file removed or altered since)."""
     import json
 
     from .cache import BuildCache, fonts_identity, key_of
-    from .output import Staged, discard, print_page_path, stage, write_with
+    from .output import Digest, Staged, Unchanged, discard, holds, print_page_path, write_with
     from .parallel import Pool
     from .render.edition import reader_pdf, write_reader_pdf
     pool = pool or Pool(1)
@@ -458,23 +463,34 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     ops = dict(drawings)
     streams, prints = {}, {}
     staged: list = []     # the reader edition, once staged: removed should a later step fail
+
+    def out_holds(kind: str, key: str, path: Path) -> bool:
+        """Whether OUT's file at `path` is still what the cache's digest under `key` says."""
+        record = cache.get_bytes(kind, key, ".digest")
+        if record is None:
+            return False
+        digest = Digest.from_record(record)
+        if digest is not None and holds(path, digest):
+            return True
+        cache.unusable(kind)
+        return False
+
     try:
         for number in digests:
             stream = cache.get_bytes("reader", stream_keys[number], ".z")
             if stream is not None:
                 streams[number] = stream
-            hit = cache.get_bytes("print", print_keys[number], ".pdf")
-            if hit is not None:
-                prints[number] = stage(print_page_path(print_dir, number), hit) if print_dir is not None else hit
+            if print_dir is not None and out_holds("print", print_keys[number], print_page_path(print_dir, number)):
+                prints[number] = Unchanged()
         cached_streams = set(streams)
         todo = [p.number for p in tree.pages if p.number not in prints]
         # the reader edition depends on layout.json (its hash), the options and the fonts: a
         # build that changed none of them (a rebuild to check, a print page's fix) takes it whole
         edition_key = key_of("edition", content_hash, options, fonts)
-        kept_reader = cache.get_bytes("edition", edition_key, ".pdf")
+        kept_reader = reader_path is not None and out_holds("edition", edition_key, reader_path)
 
         def make_reader():
-            if kept_reader is not None:
+            if kept_reader:
                 # its embedded fonts stay in the cache for the next build that changes a page
                 kept, drawn = KeptFonts(cache, fonts), {}
                 for drawing in ops.values():
@@ -483,10 +499,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
                 for face in registry.faces.values():
                     if drawn.get(face.psname):
                         kept.keep(face, frozenset(drawn[face.psname]))
-                if reader_path is None:
-                    return kept_reader
-                staged.append(stage(reader_path, kept_reader))
-                return staged[-1]
+                return Unchanged()
             # fills `streams`
             if reader_path is None:
                 return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))
@@ -517,9 +530,9 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             cache.merge(used, kinds, rejected)
         for number in set(streams) - cached_streams:
             cache.put_bytes("reader", stream_keys[number], streams[number], ".z")
-        if kept_reader is None and cache.folder is not None:
-            cache.put_bytes("edition", edition_key, reader.tmp.read_bytes() if isinstance(reader, Staged) else reader,
-                            ".pdf")
+        if not kept_reader and cache.folder is not None:
+            digest = Digest.of_file(reader.tmp) if isinstance(reader, Staged) else Digest.of(reader)
+            cache.put_bytes("edition", edition_key, digest.record(), ".digest")
     except BaseException:
         discard([*prints.values(), *staged])
         raise

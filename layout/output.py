@@ -21,11 +21,13 @@ OUT/<slug> (an advisory lock on `.lock`), so two runs never interleave.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,10 +110,21 @@ def discard(files) -> None:
                 os.unlink(data.tmp)
 
 
-def same_file(a: Path, b: Path) -> bool:
-    """Whether two files hold the same bytes, read a block at a time."""
+def _plain_size(path: Path) -> int | None:
+    """The size of the plain file at `path`; None for a link (a product in OUT is never
+    one: left in place, it would print whatever it points to once that changes), a
+    folder or nothing."""
     try:
-        if a.stat().st_size != b.stat().st_size:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether the file `a` and the plain file `b` hold the same bytes, read a block at a time."""
+    try:
+        if a.stat().st_size != _plain_size(b):
             return False
         with open(a, "rb") as fa, open(b, "rb") as fb:
             while True:
@@ -124,9 +137,49 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def same_bytes(path: Path, data: bytes) -> bool:
+@dataclass(frozen=True)
+class Digest:
+    """What a product's bytes were, without the bytes: their length and SHA-256. The build
+    cache keeps print pages and the reader edition so — they are in OUT already — and a
+    later build takes OUT's file only if it `holds` them still."""
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, data: bytes) -> Digest:
+        return cls(len(data), hashlib.sha256(data).hexdigest())
+
+    @classmethod
+    def of_file(cls, path: Path) -> Digest:
+        with open(path, "rb") as f:
+            return cls(os.fstat(f.fileno()).st_size, hashlib.file_digest(f, "sha256").hexdigest())
+
+    def record(self) -> bytes:
+        return f"{self.size} {self.sha256}".encode("ascii")
+
+    @classmethod
+    def from_record(cls, record: bytes) -> Digest | None:
+        size, _, sha256 = record.decode("ascii", "replace").partition(" ")
+        return cls(int(size), sha256) if size.isdigit() and re.fullmatch(r"[0-9a-f]{64}", sha256) else None
+
+
+def holds(path: Path, digest: Digest) -> bool:
+    """Whether `path` is a plain file (not a link) of the digest's length and SHA-256."""
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size != digest.size:
+            return False
+        return hashlib.file_digest(f, "sha256").hexdigest() == digest.sha256
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    """Whether `path` is a plain file holding `data`."""
+    try:
+        return _plain_size(path) == len(data) and path.read_bytes() == data
     except OSError:
         return False
 

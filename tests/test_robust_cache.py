@@ -71,6 +71,31 @@ def test_an_entry_moved_to_another_key_is_foreign_and_rejected(built):
     assert products(again.out_dir) == clean
 
 
+def test_print_pages_and_the_reader_are_kept_as_digests_and_out_s_files_checked_against_them(built):
+    """OUT has the print pages and the reader edition: the cache holds only their length
+    and SHA-256, and a build takes OUT's file only while it still matches — a file altered,
+    removed or replaced by a link since is made again."""
+    folder, out, clean = built
+    cache = out / "mini" / ".cache"
+    for kind in ("print", "edition"):
+        assert all(p.suffix == ".digest" and p.stat().st_size < 300 for p in (cache / kind).iterdir()), kind
+    again = build_edition(folder, out)
+    assert again.cache["kinds"]["print"] == {"hits": 2, "misses": 0}
+    assert again.cache["kinds"]["edition"] == {"hits": 1, "misses": 0}
+    page1, page2, reader = (out / "mini" / rel for rel in ("print/01.pdf", "print/02.pdf", "mini.pdf"))
+    data = page1.read_bytes()
+    page1.write_bytes(data[:-10] + bytes([data[-10] ^ 0x20]) + data[-9:])   # the same length
+    page2.unlink()
+    copy = out / "elsewhere.pdf"
+    copy.write_bytes(reader.read_bytes())
+    reader.unlink()
+    reader.symlink_to(copy)          # the very bytes, but not a file of OUT's
+    again = build_edition(folder, out)
+    assert again.cache["kinds"]["print"] == {"hits": 0, "misses": 2}
+    assert again.cache["kinds"]["edition"] == {"hits": 0, "misses": 1}
+    assert products(again.out_dir) == clean and not reader.is_symlink()
+
+
 def test_a_forged_entry_with_a_fresh_hash_is_rejected_without_the_users_key(built, tmp_path, monkeypatch):
     """Someone who can write OUT cannot make an entry the build accepts: the header's MAC
     needs the key kept in the user's own cache folder."""
