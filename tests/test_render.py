@@ -101,6 +101,11 @@ def test_the_reader_outline_lists_every_page_and_article(sample_build):
         assert len(kids[f"{page.label} {page.section}"]) == len(page.articles)
     assert kids["05 广告"] == [], "a page of ads lists no articles"
     assert "清河至东港城际铁路全线贯通" in [k.title for k in kids["01 要闻"]]
+    # every entry is shown, the pages' open (PDF 32000-1 §12.3.3: Count is the visible entries)
+    root = reader.trailer["/Root"]
+    assert root["/PageMode"] == "/UseOutlines"
+    assert root["/Outlines"]["/Count"] == len(pages) + sum(len(k) for k in kids.values())
+    assert [p.get("/Count") for p in pages] == [len(kids[p.title]) or None for p in pages]
 
 
 def test_the_reader_has_page_labels_language_and_metadata(sample_build):

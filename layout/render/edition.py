@@ -59,15 +59,11 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
 
     def on_page(c, page: PageTree) -> None:
         index = indices[page.number]
-        off, _, media_h = page_geometry(page)
-        key = f"p-{page.number}"
-        c.bookmarkPage(key)
-        c.addOutlineEntry(f"{page.label} {page.section}", key, level=0, closed=False)
-        for entry in page.articles:
+        off = page_geometry(page)[0]
+        # (the outline is written with the structure tree: `outline.bookmarks`)
+        for entry in page.articles:   # where the jump lines' links lead
             dest = _dest(entry.id, entry.part)
             c.bookmarkHorizontalAbsolute(dest, top=off + page.height - entry.box.y + 4, left=off + entry.box.x)
-            title = entry.headline + ("（续）" if entry.part > 1 else "")
-            c.addOutlineEntry(title, dest, level=1)
         c.addPageLabel(index, prefix=page.label)
         for block in jump_blocks(page):
             if block.link:
@@ -80,6 +76,7 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
     ops = {} if ops is None else ops
     marks = _Marks(ops)
 
+    from .outline import bookmarks
     from .tagged import add_structure  # pikepdf: imported by the builds that make a reader edition
     # (a file with a name: qpdf reads it natively — through a Python file object each read
     # crossed into Python, and opening and saving 64 pages took ~4× as long)
@@ -88,7 +85,7 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
                            ops=ops, streams=streams, fonts=fonts))
         drawn.flush()
         path = Path(drawn.name)
-        tag = add_structure(path, tree, marks, opts.title, opts.author, opts.date)
+        tag = add_structure(path, tree, marks, opts.title, opts.author, opts.date, bookmarks(tree))
 
         def edit(pdf) -> None:
             tag(pdf)
@@ -139,7 +136,6 @@ def _with_catalog(on_page):
     def wrapped(c, page):
         if not done:
             c.setViewerPreference("DisplayDocTitle", "true")
-            c.showOutline()
             done.append(True)
         on_page(c, page)
     return wrapped

@@ -398,6 +398,11 @@ def _cell_runs(line: TextLine) -> list[tuple[str, tuple]]:
     return out
 
 
+def text_string(s: str) -> str:
+    """A PDF text string: UTF-16BE with its byte order mark, in hex (PDF 32000-1 §7.9.2.2)."""
+    return f"<feff{s.encode('utf-16-be').hex()}>"
+
+
 def marked_content(marks: tuple, mode: str):
     """The function that writes a page's mark tokens for `mode`: in the reader, BDC with
     the MCID (numbered in drawing order, artifacts and spans not counted), a line's
@@ -409,7 +414,7 @@ def marked_content(marks: tuple, mode: str):
     mcid = 0
     for mark in marks:
         if mark.role == "Span":
-            begins.append(f"/Span <</ActualText <feff{mark.text.encode('utf-16-be').hex()}>>> BDC")
+            begins.append(f"/Span <</ActualText {text_string(mark.text)}>> BDC")
         elif mark.role == "Artifact":
             begins.append("/Artifact BMC")
         else:

@@ -40,21 +40,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..tree import EditionTree
+from .outline import Bookmark, outline_objects
+from .pdf import text_string
 
 LANG = "zh-Hans"
 ROLE_MAP = {"Kicker": "P", "Subhead": "P", "Byline": "P"}
 
 
 def add_structure(path: Path, tree: EditionTree, marks: Mapping[int, tuple], title: str, author: str,
-                  date: dt.date | None) -> Callable:
-    """Append the structure tree to the file at `path` (the reader edition as reportlab
-    made it, pages in `tree` order; `marks`: page number -> the page's pdf.Mark tuple) as an
-    incremental update (PDF 32000-1 §7.5.6): its thousands of elements are written here as
-    PDF text, which qpdf reads natively in one pass — making them one pikepdf object at a
-    time took ~0.08 s for 64 pages, the update ~0.03 s. Returns `finish(pdf)`, which sets
-    on the opened document what refers to objects already there: the catalog's entries,
-    the pages' /StructParents and /Tabs, the link annotations' /StructParent and
-    /Contents, and the XMP metadata."""
+                  date: dt.date | None, outline: list[Bookmark] = ()) -> Callable:
+    """Append the structure tree and the outline (`outline.bookmarks`) to the file at `path`
+    (the reader edition as reportlab made it, pages in `tree` order; `marks`: page number ->
+    the page's pdf.Mark tuple) as an incremental update (PDF 32000-1 §7.5.6): their
+    thousands of objects are written here as PDF text, which qpdf reads natively in one
+    pass — making them one pikepdf object at a time took ~0.08 s for 64 pages, the update
+    ~0.03 s. Returns `finish(pdf)`, which sets on the opened document what refers to
+    objects already there: the catalog's entries, the pages' /StructParents and /Tabs, the
+    link annotations' /StructParent and /Contents, and the XMP metadata."""
     import pikepdf
     from pikepdf import Name
     with pikepdf.open(path) as pdf:   # the numbering the update refers to
@@ -66,11 +68,12 @@ def add_structure(path: Path, tree: EditionTree, marks: Mapping[int, tuple], tit
         info = pdf.trailer.get("/Info")
         info_ref = f"/Info {info.objgen[0]} 0 R" if info is not None else ""
     built = _Builder(size).build(tree, marks, page_nums, link_annots)
+    entries, outline_root = outline_objects(outline, page_nums, size + len(built.objects))
     with open(path, "r+b") as f:
         end = f.seek(0, 2)
         f.seek(max(0, end - 64))
         prev = int(f.read().rsplit(b"startxref", 1)[1].split()[0])   # the table the update follows
-        f.write(_update(end, prev, built.objects, size, root_num, info_ref))
+        f.write(_update(end, prev, built.objects + entries, size, root_num, info_ref))
 
     def finish(pdf) -> None:
         for index, pdf_page in enumerate(pdf.pages):
@@ -81,6 +84,9 @@ def add_structure(path: Path, tree: EditionTree, marks: Mapping[int, tuple], tit
             obj.Contents = pikepdf.String(text.strip("（）"))
             pdf.pages[page_index].Tabs = Name.S   # tab through links in structure order
         pdf.Root.StructTreeRoot = pdf.get_object(built.root, 0)
+        if entries:
+            pdf.Root.Outlines = pdf.get_object(outline_root, 0)
+            pdf.Root.PageMode = Name.UseOutlines   # the list of pages and articles shown on opening
         pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
         pdf.Root.Lang = pikepdf.String(LANG)
         pdf.Root.Metadata = pdf.make_stream(_xmp(title, author, date), Type=Name.Metadata, Subtype=Name.XML)
@@ -149,7 +155,7 @@ class _Builder:
         for index, (page, page_ref) in enumerate(zip(tree.pages, page_nums)):
             for entry in page.articles:   # stories in the page's reading order
                 if entry.id not in stories:
-                    stories[entry.id] = self.make("Art", document, page_ref, f"/T{_text(headlines[entry.id])}")
+                    stories[entry.id] = self.make("Art", document, page_ref, f"/T{text_string(headlines[entry.id])}")
             parents = []
             figure = None                 # the Figure element just made, for its caption
             links = []                    # (Link element, its text)
@@ -183,10 +189,10 @@ class _Builder:
                         links.append((element, mark.text))
                     elif mark.role == "Figure":
                         figure = element
-                        element.extra = f"/Alt{_text('图片：' + headlines.get(mark.article, ''))}"
+                        element.extra = f"/Alt{text_string('图片：' + headlines.get(mark.article, ''))}"
                     elif mark.role == "Caption" and figure is not None:
                         # a figure's alternative text is its caption (PDF/UA-1 §7.3)
-                        figure.extra = f"/Alt{_text(mark.text)}"
+                        figure.extra = f"/Alt{text_string(mark.text)}"
                 if mark.role not in ("Figure", "Caption"):
                     figure = None
                 if mark.role not in ("TH", "TD"):
@@ -210,11 +216,6 @@ class _Builder:
         nums.sort(key=lambda kv: kv[0])
         objects.append(f"<</Nums[{' '.join(f'{k} {v}' for k, v in nums)}]>>".encode("ascii"))
         return _Built(objects, root, annots)
-
-
-def _text(s: str) -> str:
-    """A PDF text string: UTF-16BE with its byte order mark, in hex (PDF 32000-1 §7.9.2.2)."""
-    return f"<feff{s.encode('utf-16-be').hex()}>"
 
 
 def _update(at: int, prev: int, objects: list[bytes], first: int, root: int, info: str) -> bytes:
