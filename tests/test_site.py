@@ -338,6 +338,7 @@ def test_on_a_phone_the_page_loads_the_phone_sized_image_and_the_zoom_pans(site,
         src = pg.evaluate("document.querySelector('.sheet img').currentSrc")
         assert src.endswith("01-960.webp"), src
         pg.click("text=放大版面")
+        pg.wait_for_load_state("load")   # its stylesheet too: till then the pane does not scroll
         assert pg.url.endswith("/zoom/01.html")
         pane = pg.evaluate("(() => { const z = document.querySelector('.zoomview'); z.scrollLeft = 500; "
                            "return [z.scrollWidth, z.clientWidth, z.scrollLeft]; })()")
