@@ -49,6 +49,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
@@ -168,9 +169,9 @@ def unframe(data: bytes, kind: str, key: str) -> bytes | None:
 class CacheMemory:
     """What a process that builds one edition again and again (`banmian watch`) keeps
     between its builds, so that a build after one edit reads and decodes only what the
-    edit changed: the page entries, the reader edition's page streams and fonts, the
-    digests of the print pages and the reader edition it read and checked or wrote
-    (their payloads), the articles as decoded
+    edit changed: the page entries (decoded), the reader edition's page streams and
+    fonts, the digests of the print pages and the reader edition it read and checked or
+    wrote (their payloads), the articles as decoded
     (`engine.CachedArticles`), and the font registry. An entry's key
     is the hash of its inputs and banmian's code, so what is kept stays right whatever
     happens on disk; what a build did not use is forgotten after it (`keep_only`)."""
@@ -179,11 +180,13 @@ class CacheMemory:
 
     def __init__(self) -> None:
         self.entries: dict[Path, bytes] = {}
+        self.decoded: dict[Path, object] = {}       # entries read with `BuildCache.get_decoded`, as decoded
         self.articles: dict[str, dict] = {}        # articles entry key -> CachedArticles.known
         self.fonts: tuple[str, object] | None = None   # (fonts_identity, FontRegistry)
 
     def keep_only(self, used: set[Path]) -> None:
         self.entries = {p: data for p, data in self.entries.items() if p in used}
+        self.decoded = {p: value for p, value in self.decoded.items() if p in used}
 
     def registry(self):
         """The font registry of the last build, if its fonts did not change since; else a
@@ -252,7 +255,8 @@ class BuildCache:
         if self.folder is None:
             return False
         path = self.folder / kind / f"{key}{suffix}"
-        return (self.memory is not None and path in self.memory.entries) or path.is_file()
+        return (self.memory is not None and (path in self.memory.entries or path in self.memory.decoded)) \
+            or path.is_file()
 
     def get_bytes(self, kind: str, key: str, suffix: str = ".bin") -> bytes | None:
         if self.folder is None:
@@ -289,12 +293,41 @@ class BuildCache:
             self.memory.entries[path] = payload
         return payload
 
+    def get_decoded(self, kind: str, key: str, suffix: str, decode: Callable[[bytes], object]):
+        """`decode(payload)` of an entry, or None. With a `CacheMemory` the value is decoded
+        once and kept while builds use the entry: a watching process's build after an edit
+        does not split, decode and check again what earlier builds read. `decode` raises
+        codec.CodecError or ValueError for a payload it cannot read: the entry is rejected
+        (a miss, made again). What it returns is shared by the builds that read it: data
+        nothing changes."""
+        from .codec import CodecError
+        if self.folder is None:
+            return None
+        path = self.folder / kind / f"{key}{suffix}"
+        if self.memory is not None and path in self.memory.decoded:
+            self.kinds.setdefault(kind, [0, 0])[0] += 1
+            self.used.add(path)
+            return self.memory.decoded[path]
+        payload = self.get_bytes(kind, key, suffix)
+        if payload is None:
+            return None
+        try:
+            value = decode(payload)
+        except (CodecError, ValueError):   # signed by us yet unreadable: written by another banmian
+            self.reject(kind)
+            return None
+        if self.memory is not None and kind in CacheMemory.KINDS:
+            self.memory.entries.pop(path, None)     # held decoded instead
+            self.memory.decoded[path] = value
+        return value
+
     def put_bytes(self, kind: str, key: str, data: bytes, suffix: str = ".bin") -> None:
         if self.folder is None:
             return
         path = self.folder / kind / f"{key}{suffix}"
         self.used.add(path)
         if self.memory is not None and kind in CacheMemory.KINDS:
+            self.memory.decoded.pop(path, None)
             self.memory.entries[path] = data
         d = self._dir(kind, create=True)
         if d is None:

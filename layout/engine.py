@@ -22,7 +22,9 @@ Memory: a composed page is held as its head, its line's place in a `tree.LineSpo
 its drawing's in a `render.drawing.DrawingSpool` (temporary files), and a print page,
 once made, as its file staged in OUT (`output.Staged`) — not as objects or bytes held to
 the end of the build. A page taken from the cache decodes only its head: its line and
-drawing go to the spools as the entry holds them.
+drawing go to the spools as the entry holds them — except in a watching process, which
+keeps the entries it read decoded (`cache.BuildCache.get_decoded`) and hands their lines
+and drawings on as they are held there.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ import itertools
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from . import codec
 from .compose.body import BodyFlow, body_flow
@@ -192,15 +195,17 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
         key = _page_key(job.base, edition, page, arriving, job.article_keys) if cache is not None else None
         hit = _cached_page(cache, key, job.draw is not None) if key is not None else None
         if hit is not None:
-            line, head, kept, page_problems, outgoing, drawing = hit
+            # an entry a watching process keeps in memory is not spooled: it is held there
+            held = cache.memory is not None
+            line, drawing = hit.line, hit.drawing
             if spool is not None:
-                line = spool.add(page.number, line)
-            if drawings is not None and drawing is not None:
-                drawing = drawings.add(page.number, drawing)
-            tree = replace(head, blocks=LineBlocks(line, kept))
-            for target, piece in outgoing:
+                line = (spool.add_held if held else spool.add)(page.number, line, hit.digest)
+            if drawing is not None and not held:   # spooled here, or sent back encoded from a worker
+                drawing = drawings.add(page.number, drawing.encoded) if drawings is not None else drawing.encoded
+            tree = replace(hit.head, blocks=LineBlocks(line, hit.kept))
+            for target, piece in hit.outgoing:
                 pending.pieces.setdefault(target, []).append(replace(piece, article=by_id[piece.article]))
-            out.append(_Composed(tree, line, page_problems, drawing))
+            out.append(_Composed(tree, line, Problems(list(hit.problems)), drawing))
         else:
             before = {n: len(v) for n, v in pending.pieces.items()}
             page_problems = _flow_problems(page, flows)
@@ -228,28 +233,38 @@ def _compose_range(job: _Job, pages: list[Page], cache, setter: Setter, progress
     return out, flows.seconds
 
 
-def _cached_page(cache, key: str, drawn: bool):
-    """A page's cache entry, decoded as far as a build needs: (its line, the page without
-    blocks, its kept blocks, problems, the jumps it sends on, its EncodedDrawing or None);
-    None if there is none, it is unreadable, or it lacks the drawing a build needs."""
-    from .render.drawing import EncodedDrawing, check_drawing
-    records = cache.get_records("pages", key)
-    if records is None:
+class _PageEntry(NamedTuple):
+    """A page's cache entry, decoded as far as a build needs."""
+    line: bytes               # its layout.json line
+    digest: str               # the line's SHA-256
+    head: PageTree            # the page without its blocks
+    kept: tuple               # its jump lines and ads
+    problems: tuple
+    outgoing: tuple           # the jumps it sends on: (page number, _Piece with the article's id)
+    drawing: object           # render.drawing.HeldDrawing, or None: composed by a build that drew nothing
+
+
+def _decode_page(payload: bytes) -> _PageEntry:
+    from .render.drawing import EncodedDrawing, HeldDrawing
+    records = payload.split(b"\n")     # `BuildCache.put_records`
+    if len(records) not in (2, 2 + len(EncodedDrawing._fields)):
+        raise codec.CodecError(f"a page entry of {len(records)} records")
+    line, entry, *drawing = records
+    head, kept, page_problems, outgoing = codec.decode(entry)
+    if not (isinstance(kept, (list, tuple)) and isinstance(page_problems, Problems)
+            and isinstance(outgoing, (list, tuple))):
+        raise codec.CodecError("not a page entry's blocks, problems and jumps")
+    return _PageEntry(line, hashlib.sha256(line).hexdigest(), head, tuple(kept), tuple(page_problems),
+                      tuple(outgoing), HeldDrawing(EncodedDrawing(*drawing)) if drawing else None)
+
+
+def _cached_page(cache, key: str, drawn: bool) -> _PageEntry | None:
+    """A page's cache entry; None if there is none, it is unreadable, or it lacks the
+    drawing a build needs."""
+    hit = cache.get_decoded("pages", key, ".json", _decode_page)
+    if hit is None or (drawn and hit.drawing is None):   # composed by a build that drew nothing (check)
         return None
-    try:
-        if len(records) not in (2, 2 + len(EncodedDrawing._fields)):
-            raise codec.CodecError(f"a page entry of {len(records)} records")
-        line, entry, *drawing = records
-        head, kept, page_problems, outgoing = codec.decode(entry)
-        if drawing:
-            drawing = EncodedDrawing(*drawing)
-            check_drawing(drawing)
-    except (codec.CodecError, ValueError):   # signed by us yet unreadable: written by another banmian
-        cache.reject("pages")
-        return None
-    if drawn and not drawing:          # composed by a build that drew nothing (check)
-        return None
-    return line, head, kept, page_problems, outgoing, drawing or None
+    return hit
 
 
 def compose_range_in_worker(state, span: tuple[int, int]):

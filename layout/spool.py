@@ -30,7 +30,7 @@ class Spool:
     def __init__(self, folder: Path | None = None) -> None:
         self._file = tempfile.TemporaryFile(dir=folder)   # noqa: SIM115 - open as long as the spool lives
         self._end = 0
-        self._at: dict[Hashable, tuple[int, int]] = {}
+        self._at: dict[Hashable, tuple[int, int] | bytes] = {}   # (offset, size) in the file, or the record held
         self._lock = threading.Lock()          # seek-and-read where there is no pread
 
     def put(self, key: Hashable, data: bytes) -> None:
@@ -41,8 +41,16 @@ class Spool:
             self._at[key] = (self._end, len(data))
             self._end += len(data)
 
+    def hold(self, key: Hashable, data: bytes) -> None:
+        """A record that is in memory anyway (in a watching process's cache memory): held
+        by reference, not written."""
+        self._at[key] = data
+
     def read(self, key: Hashable) -> bytes:
-        at, size = self._at[key]
+        entry = self._at[key]
+        if isinstance(entry, bytes):
+            return entry
+        at, size = entry
         if hasattr(os, "pread"):
             data = os.pread(self._file.fileno(), size, at) if size else b""
             while 0 < len(data) < size:     # a regular file reads short only at its end

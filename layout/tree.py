@@ -301,9 +301,16 @@ class LineSpool(Spool, Mapping):
         super().__init__(folder)
         self._digests: dict[int, str] = {}
 
-    def add(self, number: int, line: bytes) -> SpooledLine:
+    def add(self, number: int, line: bytes, digest: str | None = None) -> SpooledLine:
+        """The line written to the spool (`digest`: its SHA-256, if known)."""
         self.put(number, line)
-        self._digests[number] = hashlib.sha256(line).hexdigest()
+        self._digests[number] = digest or hashlib.sha256(line).hexdigest()
+        return SpooledLine(self, number)
+
+    def add_held(self, number: int, line: bytes, digest: str) -> SpooledLine:
+        """A line in memory anyway (a watching process's cache memory), held by reference."""
+        self.hold(number, line)
+        self._digests[number] = digest
         return SpooledLine(self, number)
 
     def digest(self, number: int) -> str:

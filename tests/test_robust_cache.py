@@ -16,6 +16,7 @@ import pytest
 from layout.build import build_edition
 from layout.cache import BuildCache
 from layout.codec import CodecError, decode, encode
+from layout.problems import Problems
 
 from .conftest import ROOT
 
@@ -221,11 +222,19 @@ def test_records_are_kept_as_they_are_one_per_line(tmp_path):
         cache.put_records("pages", "c" * 64, [b"two\nlines"])
 
 
+def _page(*parts) -> bytes:
+    """A page entry's second record: codec JSON of (head, kept blocks, problems, jumps)."""
+    from layout.cache import register_types
+    register_types()
+    return encode(parts)
+
+
 @pytest.mark.parametrize("records", [
     [b"{}"],                                   # too few records
     [b"{}", b"not json"],                      # the page is not codec JSON
-    [b"{}", encode((1, 2, 3, 4)), b"[", b"[]", b'{"t":[]}'],   # a drawing whose head is not JSON
-    [b"{}", encode((1, 2, 3, 4)), b"{}", b"[]", b'{"t":[]}'],  # nor a drawing's head
+    [b"{}", encode((1, 2, 3, 4))],             # not a page's blocks, problems and jumps
+    [b"{}", _page(1, [], Problems(), []), b"[", b"[]", b'{"t":[]}'],   # a drawing whose head is not JSON
+    [b"{}", _page(1, [], Problems(), []), b"{}", b"[]", b'{"t":[]}'],  # nor a drawing's head
 ])
 def test_a_signed_page_entry_of_the_wrong_shape_is_a_miss_and_rejected(tmp_path, records):
     """An entry under our signature that is not what this banmian writes (another version's,
@@ -240,8 +249,10 @@ def test_a_signed_page_entry_of_the_wrong_shape_is_a_miss_and_rejected(tmp_path,
 def test_a_page_entry_without_a_drawing_serves_only_builds_that_draw_nothing(tmp_path):
     from layout.engine import _cached_page
     cache = BuildCache(tmp_path / ".cache")
-    cache.put_records("pages", "e" * 64, [b"{}", encode((1, 2, 3, 4))])
-    assert _cached_page(cache, "e" * 64, drawn=False) == (b"{}", 1, 2, 3, 4, None)
+    cache.put_records("pages", "e" * 64, [b"{}", _page(1, [], Problems(), [])])
+    entry = _cached_page(cache, "e" * 64, drawn=False)
+    assert (entry.line, entry.head, entry.kept, entry.problems, entry.outgoing, entry.drawing) \
+        == (b"{}", 1, (), (), (), None)
     assert _cached_page(cache, "e" * 64, drawn=True) is None and cache.rejected == 0
 
 

@@ -116,3 +116,13 @@ def test_a_watching_process_keeps_what_its_builds_read_and_stays_byte_identical(
     assert memory.fonts[1] is registry
     fresh = build_edition(folder, tmp_path / "fresh", jobs=1, clean=True)
     assert products(again.out_dir) == products(fresh.out_dir)
+    # page 1's entry, read by the second build, is kept decoded — its drawing's marks too, once
+    # the structure tree has read them — and the third build reuses the very objects
+    (page1,) = [v for p, v in memory.decoded.items() if p.parent.name == "pages" and v.head.number == 1]
+    assert page1.drawing._marks is not None
+    edit(folder, "articles/c.md", "九个月", "十个月")
+    third = build_edition(folder, out, jobs=1, memory=memory)
+    assert [v is page1 for p, v in memory.decoded.items() if p.parent.name == "pages" and v.head.number == 1] \
+        == [True]
+    fresh = build_edition(folder, tmp_path / "fresh3", jobs=1, clean=True)
+    assert third.ok and products(third.out_dir) == products(fresh.out_dir)

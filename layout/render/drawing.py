@@ -65,13 +65,6 @@ def _parts(data: bytes) -> tuple:
     return parts
 
 
-def check_drawing(encoded: EncodedDrawing) -> None:
-    """CodecError unless the head decodes: a cache entry is checked as it is read, so that
-    one of another shape is made again. (The entry's signature vouches that banmian wrote
-    the rest; the marks and parts are decoded, and checked, when the products read them.)"""
-    _head(encoded.head)
-
-
 class DrawingSpool(Spool):
     """Pages' encoded drawings by page number."""
 
@@ -79,6 +72,48 @@ class DrawingSpool(Spool):
         for i, record in enumerate(encoded):
             self.put((number, i), record)
         return SpooledDrawing(self, number)
+
+
+class HeldDrawing:
+    """A drawing held in memory as encoded — by a page's cache entry that a watching
+    process keeps decoded (`cache.BuildCache.get_decoded`) — read like a `PageOps`: its head
+    and marks are decoded the first time they are read and kept with it, so the builds
+    after an edit do not decode every page's marks again for the structure tree; its
+    operators, read only to draw the page again, are decoded each time and not kept."""
+
+    __slots__ = ("encoded", "_head", "_marks")
+
+    def __init__(self, encoded: EncodedDrawing):
+        self.encoded = encoded
+        # decoded now, a cache entry's drawing is checked as it is read, so that one of
+        # another shape is made again (the entry's signature vouches that banmian wrote the
+        # rest; the marks and parts are checked when the products decode them)
+        self._head = _head(encoded.head)
+        self._marks: tuple[Mark, ...] | None = None
+
+    @property
+    def chars(self) -> dict:
+        return dict(self._head[0])
+
+    @property
+    def uses(self) -> tuple:
+        return self._head[1]
+
+    @property
+    def marks(self) -> tuple[Mark, ...]:
+        if self._marks is None:
+            self._marks = _marks(self.encoded.marks)
+        return self._marks
+
+    @property
+    def parts(self) -> tuple:
+        return _parts(self.encoded.parts)
+
+    def __getstate__(self):
+        return self.encoded
+
+    def __setstate__(self, encoded) -> None:
+        self.__init__(encoded)
 
 
 class SpooledDrawing:
