@@ -95,10 +95,11 @@ def report_json(result: BuildResult) -> bytes:
 
 
 def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None, cache=None,
-            draw_pages: bool = False, spool_dir: Path | None = None) -> BuildResult:
+            draw_pages: bool = False, spool_dir: Path | None = None, layout_file: Path | None = None) -> BuildResult:
     """Load and compose, without rendering (check, diff and tests use this); with
     `draw_pages`, each page's operators are made as soon as it is composed. What is held
-    on disk until the products are made goes to `spool_dir` (a build: OUT/<slug>/)."""
+    on disk until the products are made goes to `spool_dir` (a build: OUT/<slug>/);
+    `layout_file` is the layout.json there, which holds the lines of the pages the cache keeps."""
     t0 = time.perf_counter()
     if cache is not None:
         articles = CachedArticles(cache, Path(folder).resolve())
@@ -128,7 +129,8 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     t0 = time.perf_counter()
     result.icc = _output_profile(edition, tpl, problems)
     draw = functools.partial(page_ops, registry=registry) if draw_pages else None
-    composed = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache, draw, spool_dir)
+    composed = compose_edition(edition, tpl, registry, allow_overset, progress, pool, cache, draw, spool_dir,
+                               layout_file)
     tree, cproblems = composed.tree, composed.problems
     result.page_lines = composed.lines
     result.drawings = composed.drawings
@@ -220,7 +222,8 @@ def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, p
 def _build(folder: Path, out: Path, work_dir: Path, allow_overset: bool, progress, pool, cache,
            notes: Problems) -> BuildResult:
     """The build itself; `work_dir` is OUT/<slug>/ as locked (its temporary files go there)."""
-    result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True, spool_dir=work_dir)
+    result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True, spool_dir=work_dir,
+                     layout_file=work_dir / "layout.json")
     result.problems.items[:0] = notes.items
     edition, tree = result.edition, result.tree
     if edition is None or tree is None or result.problems.has_errors():

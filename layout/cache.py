@@ -56,8 +56,10 @@ from . import __version__
 from .edition.source import read_at_most
 from .output import write_new
 
-CACHE_FORMAT = 4   # 2: framed entries, codec JSON instead of pickle; 3: a page's drawing in its entry,
-                  # its layout.json line kept raw before it; 4: a page entry is records, one per line
+CACHE_FORMAT = 5   # 2: framed entries, codec JSON instead of pickle; 3: a page's drawing in its entry,
+                  # its layout.json line kept raw before it; 4: a page entry is records, one per line;
+                  # 5: a page entry names its line by digest (OUT's layout.json holds it), print pages
+                  # and the reader edition are kept as digests
 
 
 def fonts_identity(registry) -> str:
@@ -298,8 +300,8 @@ class BuildCache:
         once and kept while builds use the entry: a watching process's build after an edit
         does not split, decode and check again what earlier builds read. `decode` raises
         codec.CodecError or ValueError for a payload it cannot read: the entry is rejected
-        (a miss, made again). What it returns is shared by the builds that read it: data
-        nothing changes."""
+        (a miss, made again), and returns None for one this build cannot use (a miss). What
+        it returns is shared by the builds that read it: data nothing changes."""
         from .codec import CodecError
         if self.folder is None:
             return None
@@ -315,6 +317,9 @@ class BuildCache:
             value = decode(payload)
         except (CodecError, ValueError):   # signed by us yet unreadable: written by another banmian
             self.reject(kind)
+            return None
+        if value is None:      # sound, but of no use to this build
+            self.unusable(kind)
             return None
         if self.memory is not None and kind in CacheMemory.KINDS:
             self.memory.entries.pop(path, None)     # held decoded instead

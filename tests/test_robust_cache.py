@@ -8,6 +8,7 @@ code (no pickle); and pruning never deletes anything outside OUT.
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 from pathlib import Path
 
@@ -95,6 +96,24 @@ def test_print_pages_and_the_reader_are_kept_as_digests_and_out_s_files_checked_
     assert again.cache["kinds"]["print"] == {"hits": 0, "misses": 2}
     assert again.cache["kinds"]["edition"] == {"hits": 0, "misses": 1}
     assert products(again.out_dir) == clean and not reader.is_symlink()
+
+
+def test_a_page_entry_names_its_line_which_is_taken_from_out_s_layout_json_only_while_it_matches(built):
+    """A page's layout.json line is not kept twice: its entry holds the line's digest, and
+    a build takes the line from OUT's layout.json — a page whose line was altered there
+    since (or is gone with the file) is composed again, not read from it."""
+    folder, out, clean = built
+    layout = out / "mini" / "layout.json"
+    lines = layout.read_bytes().split(b"\n")[1:-2]
+    for entry in (out / "mini" / ".cache" / "pages").iterdir():
+        assert not any(line.rstrip(b",") in entry.read_bytes() for line in lines)
+    layout.write_bytes(layout.read_bytes().replace(b'{"number":2,', b'{"number":2 ,', 1))
+    again = build_edition(folder, out)
+    assert again.cache["kinds"]["pages"] == {"hits": 1, "misses": 1} and again.cache["rejected"] == 0
+    assert products(again.out_dir) == clean
+    layout.unlink()
+    again = build_edition(folder, out)
+    assert again.cache["kinds"]["pages"] == {"hits": 0, "misses": 2} and products(again.out_dir) == clean
 
 
 def test_a_forged_entry_with_a_fresh_hash_is_rejected_without_the_users_key(built, tmp_path, monkeypatch):
@@ -229,12 +248,23 @@ def _page(*parts) -> bytes:
     return encode(parts)
 
 
+# a page's line, as layout.json in OUT holds it, and the digest its entry names it by
+LINE = b'{"number":1}'
+DIGEST = hashlib.sha256(LINE).hexdigest().encode()
+
+
+def _layout(tmp_path):
+    from layout.engine import PreviousLines
+    (tmp_path / "layout.json").write_bytes(b'{"schema":1,"pages":[\n' + LINE + b"\n]}\n")
+    return PreviousLines(tmp_path / "layout.json")
+
+
 @pytest.mark.parametrize("records", [
-    [b"{}"],                                   # too few records
-    [b"{}", b"not json"],                      # the page is not codec JSON
-    [b"{}", encode((1, 2, 3, 4))],             # not a page's blocks, problems and jumps
-    [b"{}", _page(1, [], Problems(), []), b"[", b"[]", b'{"t":[]}'],   # a drawing whose head is not JSON
-    [b"{}", _page(1, [], Problems(), []), b"{}", b"[]", b'{"t":[]}'],  # nor a drawing's head
+    [DIGEST],                                  # too few records
+    [DIGEST, b"not json"],                     # the page is not codec JSON
+    [DIGEST, encode((1, 2, 3, 4))],            # not a page's blocks, problems and jumps
+    [DIGEST, _page(1, [], Problems(), []), b"[", b"[]", b'{"t":[]}'],   # a drawing whose head is not JSON
+    [DIGEST, _page(1, [], Problems(), []), b"{}", b"[]", b'{"t":[]}'],  # nor a drawing's head
 ])
 def test_a_signed_page_entry_of_the_wrong_shape_is_a_miss_and_rejected(tmp_path, records):
     """An entry under our signature that is not what this banmian writes (another version's,
@@ -242,18 +272,23 @@ def test_a_signed_page_entry_of_the_wrong_shape_is_a_miss_and_rejected(tmp_path,
     from layout.engine import _cached_page
     cache = BuildCache(tmp_path / ".cache")
     cache.put_records("pages", "d" * 64, records)
-    assert _cached_page(cache, "d" * 64, drawn=True) is None
+    assert _cached_page(cache, "d" * 64, True, _layout(tmp_path)) is None
     assert cache.rejected == 1 and cache.stats()["misses"] == 1
 
 
 def test_a_page_entry_without_a_drawing_serves_only_builds_that_draw_nothing(tmp_path):
     from layout.engine import _cached_page
     cache = BuildCache(tmp_path / ".cache")
-    cache.put_records("pages", "e" * 64, [b"{}", _page(1, [], Problems(), [])])
-    entry = _cached_page(cache, "e" * 64, drawn=False)
+    cache.put_records("pages", "e" * 64, [DIGEST, _page(1, [], Problems(), [])])
+    entry = _cached_page(cache, "e" * 64, False, _layout(tmp_path))
     assert (entry.line, entry.head, entry.kept, entry.problems, entry.outgoing, entry.drawing) \
-        == (b"{}", 1, (), (), (), None)
-    assert _cached_page(cache, "e" * 64, drawn=True) is None and cache.rejected == 0
+        == (LINE, 1, (), (), (), None)
+    assert _cached_page(cache, "e" * 64, True, _layout(tmp_path)) is None and cache.rejected == 0
+    # its line gone from layout.json: a miss, not a rejection
+    from layout.engine import PreviousLines
+    (tmp_path / "layout.json").write_bytes(b"{}\n")
+    assert _cached_page(cache, "e" * 64, False, PreviousLines(tmp_path / "layout.json")) is None
+    assert cache.rejected == 0
 
 
 def test_the_articles_entry_keeps_unchanged_articles_records_as_they_were(edition_copy, tmp_path):
