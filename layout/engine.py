@@ -152,6 +152,14 @@ class _Job:
     base: str                     # the key part every page shares (with a cache)
     draw: object = None           # page -> its drawing, made as soon as a page is composed
     lines: PreviousLines | None = None   # OUT's layout.json, where a page entry's line is found
+    # display lines set once for every run of pages this process (or one forked from it)
+    # composes: bylines and kickers recur from article to article
+    setter: Setter | None = None
+
+    def __getstate__(self) -> dict:
+        # a worker started afresh (no fork) makes its own: the setter's tables hold the
+        # compiled core's, which do not pickle
+        return {**self.__dict__, "setter": None}
 
 
 def _article_keys(edition: Edition, tpl: PageTemplate, registry: FontRegistry, cache) -> dict[str, str]:
@@ -333,7 +341,8 @@ def compose_range_in_worker(state, span: tuple[int, int]):
     from .cache import BuildCache
     job, folder = state
     cache = BuildCache(folder) if folder is not None else None
-    composed, _ = _compose_range(job, list(job.edition.pages[span[0]:span[1]]), cache, Setter(job.registry))
+    composed, _ = _compose_range(job, list(job.edition.pages[span[0]:span[1]]), cache,
+                                 job.setter or Setter(job.registry))
     pages = []
     for c in composed:
         drawn = isinstance(c.tree.blocks, LineBlocks)
@@ -348,9 +357,11 @@ def compose_range_in_worker(state, span: tuple[int, int]):
 # while the worker lives (64 synthetic pages, one article edited, -j2: compose 0.12 s and
 # the reader edition 0.30 s, against 0.05 s and 0.22 s at -j1).
 MIN_PAGES_FOR_WORKERS = 8
-# Print pages a worker takes at a time: small shares keep both processes busy to the end
-# (`parallel.Pool.alongside`), yet each costs a round trip
-PRINT_CHUNK = 2
+# Print pages a worker takes at a time, and pages in a run to compose: small shares keep
+# every process busy to the end (`parallel.Pool.alongside`: a worker holds the share it
+# works on and the next, which this process cannot take over), yet each costs a round trip
+PRINT_CHUNK = 1
+PAGES_PER_RUN = 2
 
 
 def _to_compose(job: _Job, cache) -> int:
@@ -397,16 +408,17 @@ class ComposedEdition:
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
                     allow_overset: bool = False, progress=None, pool=None, cache=None,
                     draw=None, spool_dir: Path | None = None, layout_file: Path | None = None) -> ComposedEdition:
-    """Compose every page. With a pool the pages are cut into runs no jump crosses: this
-    process composes the first run while workers compose the others. `draw(page)`, when
+    """Compose every page. With a pool the pages are cut into short runs no jump crosses:
+    this process composes the first run while workers take the others in order, and then
+    the runs no worker has started, from the last one back. `draw(page)`, when
     given, is applied to each page composed now, in the process that composed it (the
     renderer's page operators: a worker has the page's blocks at hand). Lines and drawings
     are spooled in `spool_dir` (else the system's temporary folder). `layout_file`: the
     layout.json in OUT, which holds the lines of the pages the cache keeps."""
     base = _edition_key(edition, tpl, registry, allow_overset) if cache is not None else ""
-    job = _Job(edition, tpl, registry, allow_overset, _article_keys(edition, tpl, registry, cache), base, draw,
-               PreviousLines(layout_file) if cache is not None else None)
     setter = Setter(registry)
+    job = _Job(edition, tpl, registry, allow_overset, _article_keys(edition, tpl, registry, cache), base, draw,
+               PreviousLines(layout_file) if cache is not None else None, setter)
     done = []
 
     def report(number: int) -> None:
@@ -417,7 +429,7 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     parallel = pool is not None and pool.parallel
     if parallel and cache is not None and _to_compose(job, cache) < MIN_PAGES_FOR_WORKERS:
         parallel = False   # an edit's rebuild: workers would mostly send back what the cache holds
-    ranges = _ranges(edition, pool.jobs if parallel else 1)
+    ranges = _ranges(edition, max(pool.jobs, len(edition.pages) // PAGES_PER_RUN) if parallel else 1)
     first = ranges[0]
 
     spool = LineSpool(spool_dir)

@@ -243,3 +243,15 @@ def test_the_line_breaking_core_is_fully_typed(tmp_path):
                           "--cache-dir", str(tmp_path / "mypy"), "layout/text"],
                          cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_every_setter_of_a_registry_shares_its_measure_and_a_new_registry_gets_its_own():
+    """The per-(role, size) tables fill as characters are met: one measure per registry
+    fills them once for every run of pages, worker and build of `watch` that sets with it."""
+    from layout.compose.display import Setter
+    from layout.fonts import FontRegistry
+    registry = FontRegistry()
+    first = Setter(registry)
+    first.line("清河日报", "hei", 20.0)
+    assert Setter(registry).measure is first.measure and first.measure.tables("hei", 20.0).advances
+    assert Setter(FontRegistry()).measure is not first.measure

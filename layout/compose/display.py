@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..text.breaks import BreakRules
 from ..text.classes import CLOSING, OPENING
-from ..text.paragraph import FontMeasure, Run, Segment, Settings, set_line, typeset_paragraph
+from ..text.paragraph import Run, Segment, Settings, font_measure, set_line, typeset_paragraph
 
 _SOLID = Settings(justify=False, orphans=False)
 _RULES = BreakRules()
@@ -34,7 +34,7 @@ class Setter:
 
     def __init__(self, registry):
         self.registry = registry
-        self.measure = FontMeasure(registry)
+        self.measure = font_measure(registry)
         self._lines: dict[tuple, SetLine] = {}
         self._headlines: dict[tuple, list[SetLine]] = {}
         self._wrapped: dict[tuple, list[SetLine]] = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -189,6 +190,21 @@ class FontMeasure(_Measure):
     def _resolve(self, ch: str, role: str) -> tuple[FontFace | None, float]:
         face = self.registry.resolve(ch, role)
         return (face, face.widths[ch]) if face is not None else (None, 1.0)
+
+
+_FONT_MEASURES: weakref.WeakKeyDictionary[FontRegistry, FontMeasure] = weakref.WeakKeyDictionary()
+
+
+def font_measure(registry: FontRegistry) -> FontMeasure:
+    """The registry's measure: one per registry, shared by every display setter of it and by
+    the workers forked after it, so that its tables — filled as characters are met, ~1 ms a
+    (role, size) and body text's thousands of characters — are filled once, not once per run
+    of pages a process composes, nor once per build of `watch`. (They are caches of what the
+    registry's faces say: sharing them changes no result.)"""
+    measure = _FONT_MEASURES.get(registry)
+    if measure is None:
+        measure = _FONT_MEASURES[registry] = FontMeasure(registry)
+    return measure
 
 
 class ColumnTooNarrow(ValueError):
