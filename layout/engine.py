@@ -357,11 +357,11 @@ def compose_range_in_worker(state, span: tuple[int, int]):
 # while the worker lives (64 synthetic pages, one article edited, -j2: compose 0.12 s and
 # the reader edition 0.30 s, against 0.05 s and 0.22 s at -j1).
 MIN_PAGES_FOR_WORKERS = 8
-# Print pages a worker takes at a time, and pages in a run to compose: small shares keep
-# every process busy to the end (`parallel.Pool.alongside`: a worker holds the share it
-# works on and the next, which this process cannot take over), yet each costs a round trip
-PRINT_CHUNK = 1
-PAGES_PER_RUN = 2
+# Print pages a worker takes at a time: small shares keep both processes busy to the end
+# (`parallel.Pool.alongside`), yet each costs a round trip. (Composing in short runs shared
+# out the same way was tried: balanced, but the pages each run sent back were unpickled by
+# this process while it composed — 64 pages, fresh processes: more CPU and no faster.)
+PRINT_CHUNK = 2
 
 
 def _to_compose(job: _Job, cache) -> int:
@@ -408,9 +408,8 @@ class ComposedEdition:
 def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
                     allow_overset: bool = False, progress=None, pool=None, cache=None,
                     draw=None, spool_dir: Path | None = None, layout_file: Path | None = None) -> ComposedEdition:
-    """Compose every page. With a pool the pages are cut into short runs no jump crosses:
-    this process composes the first run while workers take the others in order, and then
-    the runs no worker has started, from the last one back. `draw(page)`, when
+    """Compose every page. With a pool the pages are cut into runs no jump crosses: this
+    process composes the first run while workers compose the others. `draw(page)`, when
     given, is applied to each page composed now, in the process that composed it (the
     renderer's page operators: a worker has the page's blocks at hand). Lines and drawings
     are spooled in `spool_dir` (else the system's temporary folder). `layout_file`: the
@@ -429,7 +428,7 @@ def compose_edition(edition: Edition, tpl: PageTemplate, registry: FontRegistry,
     parallel = pool is not None and pool.parallel
     if parallel and cache is not None and _to_compose(job, cache) < MIN_PAGES_FOR_WORKERS:
         parallel = False   # an edit's rebuild: workers would mostly send back what the cache holds
-    ranges = _ranges(edition, max(pool.jobs, len(edition.pages) // PAGES_PER_RUN) if parallel else 1)
+    ranges = _ranges(edition, pool.jobs if parallel else 1)
     first = ranges[0]
 
     spool = LineSpool(spool_dir)

@@ -218,9 +218,9 @@ def test_a_rebuild_with_few_pages_to_make_starts_no_worker(edition_copy, tmp_pat
     monkeypatch.setattr(layout.engine, "MIN_PAGES_FOR_WORKERS", 4)   # the sample has 6 pages
     folder = edition_copy(SAMPLE)
     assert build_edition(folder, tmp_path / "out", jobs=2).ok
-    # the six pages cut into runs of about two where no jump crosses (1–2, 3, 4–6), the first
-    # this process's; the print pages one at a time
-    assert started == [("compose_range_in_worker", 2), ("print_pages", 6)]
+    # the pages cut in two where no jump crosses, the first run this process's; the print
+    # pages two at a time
+    assert started == [("compose_range_in_worker", 1), ("print_pages", 3)]
     started.clear()
     edit(folder, "articles/opera.md", "。", "！")
     assert build_edition(folder, tmp_path / "out", jobs=2).ok
