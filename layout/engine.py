@@ -603,6 +603,11 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             # (`Pool.alongside`): the reader edition costs about what three quarters as
             # many print pages do, but how much varies with the pages and the machine.
             chunks = [todo[i:i + PRINT_CHUNK] for i in range(0, len(todo), PRINT_CHUNK)]
+            # the faces' programs read once, here, before the workers are forked: they inherit
+            # them (~50 ms for the four faces, which each process read for itself)
+            from .render.fontembed import font_program
+            for face in registry.faces.values():
+                font_program(str(face.path), face.index)
             # (pages staged before a worker failed are left for the next build's
             # `output.recover` to remove)
             reader, parts = pool.alongside(state, print_pages, chunks, make_reader)
