@@ -15,7 +15,10 @@ the build cache in OUT. A failed build is reported and the watch goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,20 +94,47 @@ def watch(folder: Path, out: Path, on_build: Callable[[Build], None], jobs: int 
             on_build(Build(changed, time.perf_counter() - t0, result))
         except OSError as exc:
             on_build(Build(changed, time.perf_counter() - t0, None, str(exc)))
-        while not stop():
-            sleep(interval)
-            now = snapshot(folder, skip)
-            if now == seen:
-                continue
-            while not stop():           # wait for the save to finish
-                sleep(settle)
-                later = snapshot(folder, skip)
-                if later == now:
-                    break
-                now = later
-            if stop():
-                return
-            changed, seen = changes(seen, now), now
-            break
-        else:
+        with _interrupt_noted() as interrupted:
+            now = _next_change(folder, skip, seen, interval, settle, lambda: bool(interrupted) or stop(), sleep)
+        if interrupted:
+            raise KeyboardInterrupt
+        if now is None:
             return
+        changed, seen = changes(seen, now), now
+
+
+def _next_change(folder: Path, skip: Path, seen: Snapshot, interval: float, settle: float,
+                 stopping: Callable[[], bool], sleep: Callable[[float], None]) -> Snapshot | None:
+    """The folder's snapshot once it changed from `seen` and then held still for `settle`
+    seconds; None when `stopping()` before that."""
+    while not stopping():
+        sleep(interval)
+        now = snapshot(folder, skip)
+        if now == seen:
+            continue
+        while not stopping():           # wait for the save to finish
+            sleep(settle)
+            later = snapshot(folder, skip)
+            if later == now:
+                return now
+            now = later
+    return None
+
+
+@contextlib.contextmanager
+def _interrupt_noted():
+    """While the watch waits for a save, Ctrl-C (SIGINT) is noted — the list yielded gets
+    the signal — rather than raised at once as KeyboardInterrupt: raised while the
+    garbage collector runs a finalizer (a build's temporary files closing), it would be
+    swallowed ("Exception ignored in …") and the watch would go on. The caller stops
+    after the look it is in. During a build, Ctrl-C interrupts at once as usual. (Only
+    the main thread may set a signal handler: elsewhere nothing changes.)"""
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)

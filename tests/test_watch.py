@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from layout.build import build_edition
 from layout.watch import changes, snapshot, watch
 
@@ -126,3 +128,27 @@ def test_a_watching_process_keeps_what_its_builds_read_and_stays_byte_identical(
         == [True]
     fresh = build_edition(folder, tmp_path / "fresh3", jobs=1, clean=True)
     assert third.ok and products(third.out_dir) == products(fresh.out_dir)
+
+
+class _SignalInFinalizer:
+    """Ctrl-C arriving while the garbage collector runs a finalizer: raised there, a
+    KeyboardInterrupt would be swallowed ("Exception ignored in …")."""
+
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):          # the handler runs between these instructions
+            pass
+
+
+def test_ctrl_c_while_a_finalizer_runs_still_stops_the_watch(edition_copy, tmp_path):
+    folder, out = edition_copy("mini"), tmp_path / "out"
+    looks = []
+
+    def sleep(_seconds):
+        looks.append(1)
+        _SignalInFinalizer()           # made and dropped at once: its finalizer runs here
+
+    with pytest.raises(KeyboardInterrupt):
+        watch(folder, out, lambda b: None, jobs=1, interval=0, settle=0, sleep=sleep, stop=lambda: len(looks) > 50)
+    assert len(looks) == 1, "the watch stopped after the look the signal came in"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # as it was
