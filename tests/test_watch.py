@@ -148,7 +148,12 @@ def test_ctrl_c_while_a_finalizer_runs_still_stops_the_watch(edition_copy, tmp_p
         looks.append(1)
         _SignalInFinalizer()           # made and dropped at once: its finalizer runs here
 
-    with pytest.raises(KeyboardInterrupt):
-        watch(folder, out, lambda b: None, jobs=1, interval=0, settle=0, sleep=sleep, stop=lambda: len(looks) > 50)
-    assert len(looks) == 1, "the watch stopped after the look the signal came in"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # as it was
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)   # as a terminal's Ctrl-C
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            watch(folder, out, lambda b: None, jobs=1, interval=0, settle=0, sleep=sleep,
+                  stop=lambda: len(looks) > 50)
+        assert len(looks) == 1, "the watch stopped after the look the signal came in"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # put back as it was
+    finally:
+        signal.signal(signal.SIGINT, before)
