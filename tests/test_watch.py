@@ -78,7 +78,11 @@ def test_watch_refuses_a_folder_that_is_not_an_edition(tmp_path):
 
 def test_ctrl_c_stops_the_watch_with_exit_0(edition_copy, tmp_path):
     folder = edition_copy("mini")
-    proc = subprocess.Popen([sys.executable, "-m", "layout", "watch", str(folder), "-o", str(tmp_path / "out"),
+    # Ctrl-C's usual handler in the child whatever this process was started with: a shell
+    # starts a background job with SIGINT ignored, and a child inherits that
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "sys.argv = ['banmian'] + sys.argv[1:]; runpy.run_module('layout', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", start, "watch", str(folder), "-o", str(tmp_path / "out"),
                              "--interval", "0.1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
