@@ -285,6 +285,12 @@ def _cached_page(cache, key: str, drawn: bool, lines: PreviousLines | None) -> _
     return hit
 
 
+# layout.json of the largest edition (999 pages, ~140 KB a page) is far below this, and a
+# page's line below the second: a file or line above them in OUT is not one a build wrote
+MAX_LAYOUT_BYTES = 1 << 30
+MAX_LINE_BYTES = 64 << 20
+
+
 class PreviousLines:
     """The page lines of the layout.json a build finds in OUT, by their SHA-256. A page's
     cache entry names its line by digest instead of holding a copy: OUT has it (8.8 of a
@@ -323,13 +329,16 @@ class PreviousLines:
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             with os.fdopen(fd, "rb") as f:
+                if os.fstat(f.fileno()).st_size > MAX_LAYOUT_BYTES:   # not one a build wrote
+                    return at
                 offset = 0
-                for raw in f:
+                while raw := f.readline(MAX_LINE_BYTES):
                     line = raw.rstrip(b"\n")
                     if line.endswith(b","):
                         line = line[:-1]
-                    at[hashlib.sha256(line).hexdigest()] = (offset, len(line))
-                    offset += len(raw)
+                    if raw.endswith(b"\n") or len(raw) < MAX_LINE_BYTES:
+                        at[hashlib.sha256(line).hexdigest()] = (offset, len(line))
+                    offset += len(raw)   # (a longer line is passed over piece by piece)
         except OSError:
             return {}
         return at
