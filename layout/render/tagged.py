@@ -35,7 +35,7 @@ checked from the file itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +48,7 @@ ROLE_MAP = {"Kicker": "P", "Subhead": "P", "Byline": "P"}
 
 
 def add_structure(path: Path, tree: EditionTree, marks: Mapping[int, tuple], title: str, author: str,
-                  date: dt.date | None, outline: list[Bookmark] = ()) -> Callable:
+                  date: dt.date | None, outline: Sequence[Bookmark] = ()) -> Callable:
     """Append the structure tree and the outline (`outline.bookmarks`) to the file at `path`
     (the reader edition as reportlab made it, pages in `tree` order; `marks`: page number ->
     the page's pdf.Mark tuple) as an incremental update (PDF 32000-1 §7.5.6): their
