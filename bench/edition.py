@@ -139,10 +139,14 @@ def main() -> None:
                       f"({size_b / size / 1000:.1f} KB/page)  {chars / med['wall']:,.0f} chars/s")
                 print("    stages: " + "  ".join(f"{k} {v:.2f}s" for k, v in stages.items()), flush=True)
                 if typst is not None:
+                    # this machine's speed drifts from minute to minute (Typst alone: 1.14–1.58 s for
+                    # the same 64 pages in one afternoon): the ratio of each round's two builds, made
+                    # one after the other, drifts less than the ratio of the medians
+                    paired = statistics.median(r["wall"] / t["wall"] for r, t in zip(runs[jobs], typst_runs))
                     print(f"    typst {typst['wall']:.2f} s, peak RSS {typst['rss_mb']:.0f} MB (clean compile in a "
                           f"fresh process, same text, fonts and page; the same rounds) → banmian -j{jobs} / typst = "
-                          f"{med['wall'] / typst['wall']:.2f} wall, {med['rss_mb'] / typst['rss_mb']:.2f} RSS",
-                          flush=True)
+                          f"{med['wall'] / typst['wall']:.2f} wall ({paired:.2f}: median of the rounds' ratios), "
+                          f"{med['rss_mb'] / typst['rss_mb']:.2f} RSS", flush=True)
             if 1 in job_counts:
                 # incremental: one article edited, the rest reused from the cache; each edit's
                 # rebuild is set against a clean build of the same round
