@@ -128,9 +128,11 @@ def _interrupt_noted():
     garbage collector runs a finalizer (a build's temporary files closing), it would be
     swallowed ("Exception ignored in …") and the watch would go on. The caller stops
     after the look it is in. During a build, Ctrl-C interrupts at once as usual. (Only
-    the main thread may set a signal handler: elsewhere nothing changes.)"""
+    the main thread may set a signal handler; and a process started with SIGINT ignored
+    — a shell's background job — keeps ignoring it: elsewhere nothing changes.)"""
     noted: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield noted
         return
     previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))

@@ -161,3 +161,21 @@ def test_ctrl_c_while_a_finalizer_runs_still_stops_the_watch(edition_copy, tmp_p
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # put back as it was
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_a_watch_started_with_ctrl_c_ignored_keeps_ignoring_it(edition_copy, tmp_path):
+    """A shell's background job has SIGINT ignored: waiting for a save does not change that."""
+    folder, out = edition_copy("mini"), tmp_path / "out"
+    looks = []
+
+    def sleep(_seconds):
+        looks.append(1)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGINT)   # ignored
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        watch(folder, out, lambda b: None, jobs=1, interval=0, settle=0, sleep=sleep, stop=lambda: len(looks) >= 3)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert len(looks) == 3
