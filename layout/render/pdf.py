@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 from reportlab import rl_config
 from reportlab.lib.utils import ImageReader, TimeStamp
-from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObject, PDFStream
+from reportlab.pdfbase.pdfdoc import PDFName, PDFObject
 from reportlab.pdfgen.canvas import Canvas
 
 from ..edition.model import Accent
@@ -486,7 +486,7 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
     pdf_page = c._doc.Pages.pages[-1]
     if stream is None:
         stream = flate(pdf_page.stream.encode("latin-1"), CONTENT_COMPRESSION)
-    pdf_page.Contents = _flate_stream({}, stream)
+    pdf_page.Contents = _Written({"Filter": "/FlateDecode"}, stream)
     pdf_page.stream = None   # the operators as text (~4× the compressed stream): not held to the end
     return stream
 
@@ -523,8 +523,9 @@ def add_fonts(c: Canvas, kept=None) -> None:
 
 
 class _Written(PDFObject):
-    """A dictionary — or a stream of data already compressed — formatted as reportlab
-    formats one (keys sorted, a line break after every sixth), but directly: reportlab's
+    """A dictionary — or a stream of data already compressed (a page's content, a font
+    program), which reportlab leaves alone — formatted as reportlab formats one (keys
+    sorted, a line break after every sixth), but directly: reportlab's
     dictionaries make each key a name character by character and format each value through
     its generic objects, and a print page's fonts are five objects a face (64 pages' font
     objects, print and reader: ~35 ms of the ~80 ms reportlab spent formatting). Values are
@@ -544,13 +545,6 @@ class _Written(PDFObject):
 
 
 _TO_UNICODE = flate(to_unicode_cmap())
-
-
-def _flate_stream(entries: dict, compressed: bytes) -> PDFStream:
-    """A stream whose content is already Flate-compressed (reportlab leaves it alone)."""
-    stream = PDFStream(PDFDictionary({**entries, "Filter": PDFName("FlateDecode")}), compressed, filters=[])
-    stream.__Comment__ = None
-    return stream
 
 
 def _w_array(widths: tuple) -> str:
