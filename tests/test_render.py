@@ -1,6 +1,7 @@
 """PDF output: print pages a press can plate, and the reader's edition."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -351,7 +352,21 @@ def test_font_tables_are_found_as_fonttools_finds_them(registry):
     from layout.render.fontembed import KEEP_TABLES, _raw_tables
     for face in registry.faces.values():
         reader = TTFont(face.path, lazy=True, fontNumber=face.index).reader
-        assert _raw_tables(str(face.path), face.index) == {t: reader[t] for t in KEEP_TABLES if t in reader}
+        tables, glyf = _raw_tables(str(face.path), face.index)
+        assert tables == {t: reader[t] for t in KEEP_TABLES if t in reader and t != "glyf"}
+        # glyphs are read from the file when a subset needs them: from where fontTools finds glyf
+        assert os.pread(glyf.fd, glyf.length, glyf.start) == reader["glyf"]
+
+
+def test_a_font_file_cut_short_is_an_error_not_a_subset_of_zeros(registry, tmp_path):
+    from layout.render.fontembed import font_program
+    face = registry.faces["song"]
+    data = face.path.read_bytes()
+    short = tmp_path / "short.ttf"
+    short.write_bytes(data[:len(data) // 2])     # the directory promises more than the file has
+    with pytest.raises(ValueError, match="shorter than its table directory"):
+        program = font_program(str(short), face.index)
+        program.subset({len(program.offsets) - 2})    # a glyph near the end of glyf
 
 
 def test_two_pictures_in_a_row_leave_no_mark_token_on_the_print_page(sample_build):
