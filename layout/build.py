@@ -22,7 +22,7 @@ from pathlib import Path
 from .edition.load import load_edition
 from .edition.model import Edition
 from .edition.source import display_path, read_limited
-from .engine import CachedArticles, compose_edition, draw_products
+from .engine import compose_edition, draw_products
 from .fonts import FontError, FontRegistry
 from .output import (
     Staged,
@@ -35,6 +35,7 @@ from .output import (
     stage_chunks,
     write_atomic,  # noqa: F401  (used by the CLI and QA)
 )
+from .preload import CachedArticles, save_records
 from .problems import Problems, Severity
 from .render.pdf import RenderOptions, page_ops
 from .styles import PageTemplate, load_template
@@ -95,13 +96,20 @@ def report_json(result: BuildResult) -> bytes:
 
 
 def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None, cache=None,
-            draw_pages: bool = False, spool_dir: Path | None = None, layout_file: Path | None = None) -> BuildResult:
+            draw_pages: bool = False, spool_dir: Path | None = None, layout_file: Path | None = None,
+            early=None) -> BuildResult:
     """Load and compose, without rendering (check, diff and tests use this); with
     `draw_pages`, each page's operators are made as soon as it is composed. What is held
     on disk until the products are made goes to `spool_dir` (a build: OUT/<slug>/);
-    `layout_file` is the layout.json there, which holds the lines of the pages the cache keeps."""
+    `layout_file` is the layout.json there, which holds the lines of the pages the cache keeps.
+    `early`: a `preload.EarlyLoad` of `folder`, whose edition is taken if it loaded."""
     t0 = time.perf_counter()
-    if cache is not None:
+    # the fonts do not depend on the edition: with an early load they are read while it loads
+    registry = _font_registry(cache) if early is not None else None
+    loaded = early.take(folder) if early is not None else None
+    if loaded is not None:
+        edition, problems = loaded
+    elif cache is not None:
         articles = CachedArticles(cache, Path(folder).resolve())
         edition, problems = load_edition(folder, load=articles)
         articles.save()
@@ -109,23 +117,42 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
         edition, problems = load_edition(folder)
     result = BuildResult(problems, edition)
     result.timings["load"] = time.perf_counter() - t0
-    if edition is None:
-        return result
+    if edition is not None:
+        _compose_loaded(result, allow_overset, progress, pool, cache, draw_pages, spool_dir, layout_file,
+                        registry if registry is not None else _font_registry(cache))
+    if loaded is not None and cache is not None:
+        # the records the child made while this process composed
+        records = early.records()
+        if records is not None:
+            save_records(cache, Path(folder).resolve(), records)
+    return result
+
+
+def _font_registry(cache) -> FontRegistry | FontError:
+    """The shipped faces (a watching process keeps them while they do not change), or what
+    is wrong with them."""
+    try:
+        return cache.memory.registry() if cache is not None and cache.memory is not None else FontRegistry()
+    except FontError as exc:
+        return exc
+
+
+def _compose_loaded(result: BuildResult, allow_overset: bool, progress, pool, cache, draw_pages: bool,
+                    spool_dir: Path | None, layout_file: Path | None, registry: FontRegistry | FontError) -> None:
+    edition, problems = result.edition, result.problems
     if pool is not None:
         pool.settle(len(edition.pages))
         result.jobs = pool.jobs
-    try:
-        registry = cache.memory.registry() if cache is not None and cache.memory is not None else FontRegistry()
-    except FontError as exc:
-        problems.error("font", str(exc))
-        return result
+    if isinstance(registry, FontError):
+        problems.error("font", str(registry))
+        return
     tpl = load_template(edition.template, edition.template_overrides)
     result.template = tpl
     if tpl.column_chars < 2 or tpl.lines < 10:
         problems.error("template", f"template {tpl.name}: columns of {tpl.column_chars} characters and "
                        f"{tpl.lines} lines are too small for a page",
                        file=display_path(edition.root / "edition.yaml"), field="template")
-        return result
+        return
     t0 = time.perf_counter()
     result.icc = _output_profile(edition, tpl, problems)
     draw = functools.partial(page_ops, registry=registry) if draw_pages else None
@@ -143,7 +170,6 @@ def compose(folder: Path, allow_overset: bool = False, progress=None, pool=None,
     problems.extend(cproblems)
     result.tree = tree
     result.registry = registry
-    return result
 
 
 def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> bytes | None:
@@ -175,21 +201,22 @@ def _output_profile(edition: Edition, tpl: PageTemplate, problems: Problems) -> 
 
 
 def build_edition(folder: Path | str, out: Path | str, allow_overset: bool = False,
-                  progress=None, jobs: int = 0, clean: bool = False, memory=None) -> BuildResult:
+                  progress=None, jobs: int = 0, clean: bool = False, memory=None, early=None) -> BuildResult:
     """Build an edition into OUT/<slug>/; results of an earlier build there are reused
     where their inputs did not change (`clean` ignores and empties that cache). A process
-    that builds again and again passes one `cache.CacheMemory` to each of its builds."""
+    that builds again and again passes one `cache.CacheMemory` to each of its builds.
+    `early`: the edition being loaded in another process (`preload.EarlyLoad`)."""
     folder, out = Path(folder), Path(out)
     out_dir = out / folder.resolve().name
     if out_dir.resolve() == folder.resolve():
         # products, print/, site/ and the cache would be written — and pruned — among the copy
         raise OSError(f"{out_dir} is the edition folder itself: choose another output folder")
     with lock(out_dir):
-        return _build_locked(folder, out, out_dir, allow_overset, progress, jobs, clean, memory)
+        return _build_locked(folder, out, out_dir, allow_overset, progress, jobs, clean, memory, early)
 
 
 def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, progress, jobs: int,
-                  clean: bool, memory=None) -> BuildResult:
+                  clean: bool, memory=None, early=None) -> BuildResult:
     from .cache import BuildCache
     from .parallel import Pool
     notes = Problems()    # said before the build's own problems, and in its report
@@ -207,7 +234,7 @@ def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, p
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = _build(folder, out, out_dir, allow_overset, progress, Pool(jobs), cache, notes)
+        result = _build(folder, out, out_dir, allow_overset, progress, Pool(jobs), cache, notes, early)
     finally:
         if collecting:
             gc.enable()
@@ -220,10 +247,10 @@ def _build_locked(folder: Path, out: Path, out_dir: Path, allow_overset: bool, p
 
 
 def _build(folder: Path, out: Path, work_dir: Path, allow_overset: bool, progress, pool, cache,
-           notes: Problems) -> BuildResult:
+           notes: Problems, early=None) -> BuildResult:
     """The build itself; `work_dir` is OUT/<slug>/ as locked (its temporary files go there)."""
     result = compose(folder, allow_overset, progress, pool, cache, draw_pages=True, spool_dir=work_dir,
-                     layout_file=work_dir / "layout.json")
+                     layout_file=work_dir / "layout.json", early=early)
     result.problems.items[:0] = notes.items
     edition, tree = result.edition, result.tree
     if edition is None or tree is None or result.problems.has_errors():

@@ -174,7 +174,7 @@ class CacheMemory:
     edit changed: the page entries (decoded), the reader edition's page streams and
     fonts, the digests of the print pages and the reader edition it read and checked or
     wrote (their payloads), the articles as decoded
-    (`engine.CachedArticles`), and the font registry. An entry's key
+    (`preload.CachedArticles`), and the font registry. An entry's key
     is the hash of its inputs and banmian's code, so what is kept stays right whatever
     happens on disk; what a build did not use is forgotten after it (`keep_only`)."""
 
@@ -446,19 +446,29 @@ class BuildCache:
 
 
 @functools.lru_cache(maxsize=1)
+def register_article_types() -> None:
+    """The data classes an article's entry may hold: the edition's model and problems (a
+    process that only loads, `preload.EarlyLoad`, imports nothing that composes or draws)."""
+    from . import codec
+    from .edition.model import Article, Image, Origin, Paragraph, Placement, PullQuote, Span, Subhead, Table
+    from .problems import Problem, Problems, Severity
+    codec.register(Article, Image, Origin, Paragraph, Placement, PullQuote, Span, Subhead, Table, Problem, Problems,
+                   Severity)
+
+
+@functools.lru_cache(maxsize=1)
 def register_types() -> None:
     """The data classes a cache entry may hold (codec builds no others)."""
     from . import codec
     from .compose.body import FlowLine
     from .compose.display import SetLine
     from .compose.page import _Piece
-    from .edition.model import Article, Image, Origin, Paragraph, Placement, PullQuote, Span, Subhead, Table
-    from .problems import Problem, Problems, Severity
     from .render.fontembed import EmbeddedFont
     from .render.pdf import Mark, PageOps
     from .text.paragraph import Run, TypesetLine
     from .tree import ArticleEntry, Block, Box, Grid, PageTree, Rule, TextLine
-    codec.register(Article, Image, Origin, Paragraph, Placement, PullQuote, Span, Subhead, Table, Problem, Problems,
-                   Severity, EmbeddedFont,
-                   Mark, PageOps, Run, TypesetLine, SetLine, FlowLine, _Piece, ArticleEntry, Block, Box, Grid, PageTree,
-                   Rule, TextLine)
+    register_article_types()
+    codec.register(EmbeddedFont, Mark, PageOps, Run, TypesetLine, SetLine, FlowLine, _Piece, ArticleEntry, Block,
+                   Box, Grid, PageTree, Rule, TextLine)
+
+

@@ -4,6 +4,7 @@ Exit codes: 0 ok, 1 problems found, 2 could not run.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -40,10 +41,21 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
           timings: bool = typer.Option(False, "--timings", help="print seconds per stage"),
           clean: bool = typer.Option(False, "--clean", help="ignore results of earlier builds")) -> None:
     """Build EDITION_DIR into OUT/<slug>/: <slug>.pdf, print/NN.pdf, layout.json, report.json."""
-    from .build import build_edition
     if not (edition_dir / "edition.yaml").is_file():
         typer.echo(f"{edition_dir}: not an edition folder (no edition.yaml)", err=True)
         raise typer.Exit(2)
+    from .parallel import free_cores
+    from .preload import EarlyLoad
+    # with a second process (asked for, or a core free when -j is left to banmian) the edition
+    # is loaded there while this one imports the rest: -j 1 is one process, always
+    second = jobs > 1 or (jobs == 0 and free_cores() > 1)
+    with EarlyLoad(edition_dir) if second else contextlib.nullcontext() as early:
+        _build(edition_dir, out, allow_overset, quiet, jobs, timings, clean, early)
+
+
+def _build(edition_dir: Path, out: Path, allow_overset: bool, quiet: bool, jobs: int, timings: bool, clean: bool,
+           early) -> None:
+    from .build import build_edition
     bars: list = []
 
     def progress(done: int, total: int) -> None:
@@ -56,7 +68,7 @@ def build(edition_dir: Path = typer.Argument(..., help="the edition folder (with
 
     try:
         result = build_edition(edition_dir, out, allow_overset=allow_overset, progress=progress, jobs=jobs,
-                               clean=clean)
+                               clean=clean, early=early)
     except OSError as exc:  # an output folder that cannot be written, a disk that is full
         typer.echo(f"build could not run: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -4,8 +4,8 @@ worker processes and stage times. The stages it runs know none of this:
 `compose.page.compose_page` composes one page from explicit inputs, `render.pdf.page_ops`
 draws one, `render.edition` makes the products from the drawings.
 
-`CachedArticles`: the load stage's memory — an article file whose bytes (and pictures')
-did not change is not parsed again.
+(The load stage's memory, `CachedArticles`, is in `preload`: a process that only loads
+imports it.)
 
 `compose_edition`: pages are composed in order (a jump carries an article's overflow to a
 later page), cut into runs no jump crosses when several processes work (`_ranges`), and
@@ -42,74 +42,12 @@ from .compose.body import BodyFlow, body_flow
 from .compose.display import Setter
 from .compose.furniture import masthead_copy
 from .compose.page import _Pending, _Piece, compose_page
-from .edition.article import load_article, picture_digest
 from .edition.model import Article, Edition, Image, Page
-from .edition.source import MAX_TEXT_BYTES, display_path, read_limited
 from .fonts import FontRegistry, codepoint
 from .problems import Problems
 from .render.drawing import DrawingSpool, encode_drawing
 from .styles import PageTemplate
 from .tree import EditionTree, LineBlocks, LineSpool, PageTree, SpooledLine, kept_blocks, page_line
-
-
-class CachedArticles:
-    """`load_article` with a memory: an article that loaded without errors is kept in the
-    build cache under its file's bytes (and where it was read from, which messages
-    name), and reused while the pictures it shows still have the same bytes. The
-    edition's articles are kept together in one entry (one file to read and write,
-    not one per article), a record per article: `save()` writes it when something
-    changed, encoding only the articles loaded anew."""
-
-    def __init__(self, cache, root: Path):
-        from .cache import key_of, register_types
-        register_types()   # the types an article may hold
-        self.cache = cache
-        self.key = key_of("articles", root)
-        memory = cache.memory.articles if cache.memory is not None else {}
-        # key -> (its record, the record decoded)
-        self.known: dict[str, tuple[bytes, tuple]] = memory.get(self.key) or self._read()
-        self.kept: dict[str, tuple[bytes, tuple]] = {}   # the same, for the next build
-
-    def _read(self) -> dict[str, tuple[bytes, tuple]]:
-        known = {}
-        for record in self.cache.get_records("articles", self.key) or ():
-            key, _, data = record.partition(b" ")
-            try:
-                article, found, pictures = codec.decode(data)
-            except (codec.CodecError, ValueError):  # signed by us yet unreadable: another banmian's
-                self.cache.reject("articles")
-                return {}
-            known[key.decode("ascii", "replace")] = (record, (article, found, pictures))
-        return known
-
-    def __call__(self, file: Path, root: Path, problems: Problems) -> Article | None:
-        from .cache import key_of
-        try:
-            raw = read_limited(file, MAX_TEXT_BYTES)
-        except OSError:   # too large, unreadable: load_article says so
-            return load_article(file, root, problems)
-        key = key_of("article", file, display_path(file), root, raw)
-        hit = self.known.get(key)
-        if hit is not None:
-            article, found, pictures = hit[1]
-            if all(picture_digest(path) == digest for path, digest in pictures):
-                problems.extend(found)
-                self.kept[key] = hit
-                return article
-        found = Problems()
-        article = load_article(file, root, found)
-        problems.extend(found)
-        if article is not None and not found.has_errors():
-            pictures = [(b.path, b.sha256) for b in article.body if isinstance(b, Image)]
-            entry = (article, list(found), pictures)
-            self.kept[key] = (key.encode() + b" " + codec.encode(entry), entry)
-        return article
-
-    def save(self) -> None:
-        if self.kept.keys() != self.known.keys():
-            self.cache.put_records("articles", self.key, [record for record, _ in self.kept.values()])
-        if self.cache.memory is not None:
-            self.cache.memory.articles = {self.key: self.kept}
 
 
 class _Flows:

@@ -16,9 +16,7 @@ is deterministic, so the output is byte-identical to `--jobs 1`.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 
 _STATE = None
 
@@ -45,6 +43,11 @@ def auto_jobs(pages: int) -> int:
     may run on that the machine's load leaves free."""
     if pages < AUTO_MIN_PAGES:
         return 1
+    return min(free_cores(), 1 + pages // AUTO_PAGES_PER_JOB)
+
+
+def free_cores() -> int:
+    """The cores this process may run on that the machine's load leaves free (at least one)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:   # not on Linux
@@ -53,7 +56,7 @@ def auto_jobs(pages: int) -> int:
         free = cores - int(os.getloadavg()[0])
     except OSError:
         free = cores
-    return max(1, min(cores, free, 1 + pages // AUTO_PAGES_PER_JOB))
+    return max(1, min(cores, free))
 
 
 class Pool:
@@ -85,6 +88,8 @@ class Pool:
         if not self.parallel or not chunks:
             first = here()
             return first, [fn(state, chunk) for chunk in chunks]
+        import multiprocessing  # (not at the top: the command line imports this module before it forks, preload)
+        from concurrent.futures import ProcessPoolExecutor
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         workers = min(self.jobs - 1, len(chunks))

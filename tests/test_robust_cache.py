@@ -294,7 +294,7 @@ def test_a_page_entry_without_a_drawing_serves_only_builds_that_draw_nothing(tmp
 def test_the_articles_entry_keeps_unchanged_articles_records_as_they_were(edition_copy, tmp_path):
     """One article edited: it alone is loaded (and encoded) again; the others' records are
     written back byte for byte. A signed entry with an unreadable record is rejected whole."""
-    from layout.engine import CachedArticles
+    from layout.preload import CachedArticles
     folder = edition_copy("mini")
     out = build_edition(folder, tmp_path / "out").out_dir
     cache = BuildCache(out / ".cache")

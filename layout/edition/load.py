@@ -54,7 +54,7 @@ LABEL_PREFIX = re.compile(r"[A-Za-z0-9_-]{0,8}")
 def load_edition(folder: Path | str, templates: tuple[str, ...] | None = None,
                  load=load_article) -> tuple[Edition | None, Problems]:
     """The edition in `folder`, and every problem found; `load` reads one article file
-    (`load_article`, or `engine.CachedArticles` in a build with a cache)."""
+    (`load_article`, or `preload.CachedArticles` in a build with a cache)."""
     from ..styles import TEMPLATE_FIELDS, template_names
 
     root = Path(folder).resolve()
