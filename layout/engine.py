@@ -429,27 +429,25 @@ class KeptFonts:
 
 
 def print_pages(state, numbers: list[int]):
-    """Print PDFs of the pages `numbers` (a worker's chunk), each put in the cache and — given
-    OUT's print folder — staged beside its final name as soon as it is made (not held to the
-    end of the build); returns them by page number, and what was used of the cache.
-    state: (tree, registry, render options, page keys, page drawings, cache keys, cache
-    folder, print folder)."""
-    from .cache import BuildCache
+    """Print PDFs of the pages `numbers` (a worker's chunk), each — given OUT's print folder
+    — staged beside its final name as soon as it is made (not held to the end of the
+    build); returns them by page number, and their digests (`output.Digest`) for the cache.
+    state: (tree, registry, render options, page keys, page drawings, print folder)."""
     from .output import Digest, discard, print_page_path, stage
     from .render.edition import print_pdf
-    tree, registry, opts, page_keys, drawings, cache_keys, folder, print_dir = state
-    cache = BuildCache(folder)
+    tree, registry, opts, page_keys, drawings, print_dir = state
     by_number = {p.number: p for p in tree.pages}
     made: dict = {}
+    digests: dict[int, bytes] = {}
     try:
         for n in numbers:
             data = print_pdf(tree, by_number[n], registry, opts, page_keys[n], drawings.get(n))
-            cache.put_bytes("print", cache_keys[n], Digest.of(data).record(), ".digest")
+            digests[n] = Digest.of(data).record()
             made[n] = stage(print_page_path(print_dir, n), data) if print_dir is not None else data
     except BaseException:
         discard(made.values())
         raise
-    return made, (cache.used, cache.kinds, cache.rejected)
+    return made, digests
 
 
 @dataclass
@@ -510,14 +508,23 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
         cache.unusable(kind)
         return False
 
+    # the pages' reader streams and print digests, each kind in one entry (cache.put_pack)
+    reader_pack, print_pack = key_of("reader streams"), key_of("print digests")
+    old_streams, old_digests = cache.get_pack("reader", reader_pack), cache.get_pack("print", print_pack)
+    print_digests: dict[int, bytes] = {}
     try:
         for number in digests:
-            stream = cache.get_bytes("reader", stream_keys[number], ".z")
+            stream = old_streams.get(stream_keys[number])
+            cache.tally("reader", stream is not None)
             if stream is not None:
                 streams[number] = stream
-            if print_dir is not None and out_holds("print", print_keys[number], print_page_path(print_dir, number)):
+            record = old_digests.get(print_keys[number])
+            digest = Digest.from_record(record) if record is not None else None
+            if print_dir is not None and digest is not None and holds(print_page_path(print_dir, number), digest):
                 prints[number] = Unchanged()
-        cached_streams = set(streams)
+                print_digests[number] = record
+            if print_dir is not None:
+                cache.tally("print", number in prints)
         todo = [p.number for p in tree.pages if p.number not in prints]
         # the reader edition depends on layout.json (its hash), the options and the fonts: a
         # build that changed none of them (a rebuild to check, a print page's fix) takes it whole
@@ -543,15 +550,15 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             staged.append(made)
             return made
 
-        state = (tree, registry, opts, page_keys, ops, print_keys, cache.folder, print_dir)
+        state = (tree, registry, opts, page_keys, ops, print_dir)
         if pool.parallel and len(todo) >= MIN_PAGES_FOR_WORKERS:
             # The workers draw print pages, two at a time, while this process draws the
             # reader edition and then takes the pages no worker has started
             # (`Pool.alongside`): the reader edition costs about what three quarters as
             # many print pages do, but how much varies with the pages and the machine.
             chunks = [todo[i:i + PRINT_CHUNK] for i in range(0, len(todo), PRINT_CHUNK)]
-            # the faces' programs read once, here, before the workers are forked: they inherit
-            # them (~50 ms for the four faces, which each process read for itself)
+            # the faces' programs (their tables; glyphs are read as they are used) read once,
+            # here, before the workers are forked: they inherit them
             from .render.fontembed import font_program
             for face in registry.faces.values():
                 font_program(str(face.path), face.index)
@@ -565,11 +572,16 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             render_seconds = time.perf_counter() - t0
             t0 = time.perf_counter()
             parts = [print_pages(state, todo)]
-        for made, (used, kinds, rejected) in parts:
+        for made, made_digests in parts:
             prints.update(made)
-            cache.merge(used, kinds, rejected)
-        for number in set(streams) - cached_streams:
-            cache.put_bytes("reader", stream_keys[number], streams[number], ".z")
+            print_digests.update(made_digests)
+        kept_digests = {print_keys[n]: print_digests[n] for n in digests if n in print_digests}
+        if kept_digests != old_digests:
+            cache.put_pack("print", print_pack, kept_digests)
+        if not kept_reader:   # (else no stream was needed: the pack stays as it was)
+            kept_streams = {stream_keys[n]: streams[n] for n in digests if n in streams}
+            if kept_streams != old_streams:
+                cache.put_pack("reader", reader_pack, kept_streams)
         if not kept_reader and cache.folder is not None:
             digest = Digest.of_file(reader.tmp) if isinstance(reader, Staged) else Digest.of(reader)
             cache.put_bytes("edition", edition_key, digest.record(), ".digest")

@@ -63,13 +63,18 @@ def test_a_damaged_cache_entry_is_rejected_and_made_again(built, damage):
 
 def test_an_entry_moved_to_another_key_is_foreign_and_rejected(built):
     folder, out, clean = built
-    prints = sorted((out / "mini" / ".cache" / "print").iterdir())
-    assert len(prints) == 2
-    a, b = (p.read_bytes() for p in prints)
-    prints[0].write_bytes(b)           # page 2's print PDF under page 1's key
-    prints[1].write_bytes(a)
+    cache = out / "mini" / ".cache"
+    pages = sorted((cache / "pages").iterdir())
+    assert len(pages) == 2
+    a, b = (p.read_bytes() for p in pages)
+    pages[0].write_bytes(b)            # page 2's entry under page 1's key
+    pages[1].write_bytes(a)
+    (reader,), (prints,) = (cache / "reader").iterdir(), (cache / "print").iterdir()
+    reader.write_bytes(prints.read_bytes())   # the print digests' pack as the reader streams'
     again = build_edition(folder, out)
-    assert again.cache["kinds"]["print"] == {"hits": 0, "misses": 2}
+    assert again.cache["kinds"]["pages"] == {"hits": 0, "misses": 2}
+    assert again.cache["kinds"]["reader"] == {"hits": 0, "misses": 2}
+    assert again.cache["rejected"] == 3
     assert products(again.out_dir) == clean
 
 
@@ -79,8 +84,10 @@ def test_print_pages_and_the_reader_are_kept_as_digests_and_out_s_files_checked_
     removed or replaced by a link since is made again."""
     folder, out, clean = built
     cache = out / "mini" / ".cache"
-    for kind in ("print", "edition"):
-        assert all(p.suffix == ".digest" and p.stat().st_size < 300 for p in (cache / kind).iterdir()), kind
+    (edition,) = (cache / "edition").iterdir()
+    assert edition.suffix == ".digest" and edition.stat().st_size < 300
+    (prints,) = (cache / "print").iterdir()          # both pages' digests, in one entry
+    assert prints.suffix == ".pack" and prints.stat().st_size < 600
     again = build_edition(folder, out)
     assert again.cache["kinds"]["print"] == {"hits": 2, "misses": 0}
     assert again.cache["kinds"]["edition"] == {"hits": 1, "misses": 0}
@@ -310,3 +317,16 @@ def test_the_articles_entry_keeps_unchanged_articles_records_as_they_were(editio
     cache.put_records("articles", after.key, [*kept, b"0" * 64 + b" {not codec"])
     again = CachedArticles(cache, folder.resolve())
     assert again.known == {} and cache.rejected == 1
+
+
+def test_a_pack_is_its_records_and_anything_else_is_not_a_pack():
+    """A pack (the pages' reader streams, their print digests) is read back record for
+    record; a payload that is not one is refused whole — its entry is then rejected."""
+    from layout.cache import pack, unpack
+    records = {"a" * 64: b"\n\x00 binary \xff", "b" * 64: b"", "c" * 64: b"x"}
+    assert unpack(pack(records)) == records and list(unpack(pack(records))) == list(records)
+    assert unpack(pack({})) == {}
+    for bad in [b"", b"no index", b'{"a":1}\n', b'[["k",5]]\nabc', b'[["k",1]]\nabc', b'[["k",-1]]\n',
+                b'[[1,1]]\nx', b'[["k",true]]\nx', b"\xff\n"]:
+        with pytest.raises(ValueError):
+            unpack(bad)
