@@ -25,6 +25,7 @@ would decompile and recompile every glyph (~0.4 s per face for a
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -63,6 +64,10 @@ class _GlyphData:
                 raise ValueError(f"{self.path}: the font file is shorter than its table directory says")
             self.glyphs[gid] = data
         return data
+
+    def __del__(self):   # a program the cache let go of (font_program keeps 16)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
 
 
 @dataclass
@@ -223,7 +228,7 @@ def _raw_tables(path: str, index: int) -> tuple[dict[str, bytes], _GlyphData]:
             tag, _, offset, length = struct.unpack_from(">4sIII", directory, 16 * i)
             name = tag.decode("latin-1")
             if name == "glyf":
-                glyf = _GlyphData(path, fd, offset, length)
+                glyf = (offset, length)
             elif name in KEEP_TABLES:
                 tables[name] = at(offset, length)
         if glyf is None:
@@ -231,7 +236,7 @@ def _raw_tables(path: str, index: int) -> tuple[dict[str, bytes], _GlyphData]:
     except BaseException:
         os.close(fd)
         raise
-    return tables, glyf
+    return tables, _GlyphData(path, fd, *glyf)   # which closes `fd` when it goes
 
 
 @functools.lru_cache(maxsize=16)
