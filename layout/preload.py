@@ -10,10 +10,11 @@ a 64-page edition: one after the other, on one core. When the build may use a se
 process, the command line forks a child before those imports. The child loads the
 edition, every article parsed afresh, and sends it back through a multiprocessing pipe
 (as workers send back what they made: between two processes of one build, never through
-a file anyone else could write), and then the articles' cache records, which the build
-needs only once it has composed. The build
-takes what the child sent if it finished, else loads for itself: the edition, its
-problems and the cache come out the same either way.
+a file anyone else could write); then the articles' cache records, which the build needs
+only once it has composed. The build takes what the child sent if it finished, else
+loads for itself: the edition, its problems and the cache come out the same either way.
+(64 synthetic pages at -j2: the load stage 0.13 → 0.07 s. At 256 pages the child's load
+outlasts the imports, and the build waits for most of it.)
 
 This module imports nothing but the standard library when it is imported, so that the
 command line can fork before importing the rest of banmian.
