@@ -25,7 +25,6 @@ would decompile and recompile every glyph (~0.4 s per face for a
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os
@@ -65,9 +64,12 @@ class _GlyphData:
             self.glyphs[gid] = data
         return data
 
-    def __del__(self):   # a program the cache let go of (font_program keeps 16)
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+    def __del__(self, _close=os.close):   # a program the cache let go of (font_program keeps 16)
+        # (os.close bound as a default: at the interpreter's exit this module's globals are gone)
+        try:  # noqa: SIM105 - contextlib is one of those globals
+            _close(self.fd)
+        except OSError:
+            pass
 
 
 @dataclass
