@@ -27,9 +27,9 @@ everything it depends on (and banmian's version):
 - edition: the reader edition's digest.
 
 A kind whose entries are one per page keeps them together where one process
-writes them all: a file created costs more than its bytes (~0.7 ms each on
-the machine the benchmarks ran on, so 128 of them were ~5 % of a clean
-64-page build).
+writes them all: creating a file can cost far more than writing its bytes
+(0.7-0.9 ms against ~0.02 ms at times on the machine the benchmarks ran on,
+when the 128 files of these two kinds took 60-110 ms of a clean 64-page build).
 
 Every key also holds banmian's version and its source files' sizes and dates.
 
