@@ -294,6 +294,36 @@ def test_the_reader_edition_is_linearized_for_web_download(sample_build):
     assert b"/Linearized" in head
 
 
+def test_a_picture_passes_through_the_reader_editions_save_as_it_was_compressed(tmp_path):
+    """reportlab writes a picture's filter as `[/FlateDecode]`, which qpdf took for a stream
+    to compress: it inflated and deflated every picture again (~0.1 s a photograph). Written
+    as the name, the picture's compressed bytes go through untouched — here bytes deflated
+    at a level qpdf would not choose, so that compressing again would show."""
+    import zlib
+
+    pikepdf = pytest.importorskip("pikepdf")
+    from layout.render.edition import finish
+    pixels = bytes(range(256)) * 3 * 64                  # a 64 × 256 grey ramp, RGB
+    fast = zlib.compress(pixels, 1)
+    assert fast != zlib.compress(pixels, 6)
+    pdf = pikepdf.new()
+    picture = pikepdf.Stream(pdf, fast, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=256,
+                             Height=64, ColorSpace=pikepdf.Name.DeviceRGB, BitsPerComponent=8,
+                             Filter=pikepdf.Array([pikepdf.Name.FlateDecode]))
+    page = pdf.add_blank_page(page_size=(256, 64))
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(picture)))
+    page.Contents = pdf.make_stream(b"q 256 0 0 64 0 0 cm /Im0 Do Q")
+    pdf.save(tmp_path / "drawn.pdf", compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    with pikepdf.open(tmp_path / "drawn.pdf") as drawn:     # as reportlab would have written it
+        assert drawn.pages[0].Resources.XObject.Im0.read_raw_bytes() == fast
+    with open(tmp_path / "edition.pdf", "wb") as out:
+        finish(tmp_path / "drawn.pdf", None, out)
+    with pikepdf.open(tmp_path / "edition.pdf") as done:
+        (image,) = [x for _, x in done.pages[0].Resources.XObject.items()]
+        assert image.read_raw_bytes() == fast and image.read_bytes() == pixels
+        assert image.Filter == pikepdf.Name.FlateDecode
+
+
 # -- embedded fonts ------------------------------------------------------------------
 
 def test_an_embedded_subset_keeps_used_glyphs_and_their_components(registry):

@@ -125,9 +125,42 @@ def finish(source: Path | BinaryIO, edit, out: BinaryIO) -> None:
         # tree's thousands of small dictionaries (64 synthetic pages: 1.85 → 1.47 MB).
         # (fix_metadata_version off: our XMP names no pdf:PDFVersion to fix, and looking for one
         # parsed it with lxml — an import of ~11 ms — on every save)
+        filters_as_names(pdf)
         pdf.save(out, linearize=True, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none, recompress_flate=False,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def filters_as_names(pdf) -> None:
+    """Write a stream's single filter as a name, not as a one-element array (both are
+    PDF 32000-1 §7.3.8.2). reportlab writes a picture's `/Filter [/FlateDecode]`, and qpdf
+    takes a stream so filtered for one it may compress (`compress_streams`): it inflated
+    and deflated every picture again — for the very same bytes — which was 0.49 of the
+    0.50 s the sample's six pictures cost its reader edition's save. The pages' XObjects
+    are looked at (pictures, and an ad's PDF page with what it draws)."""
+    import pikepdf
+    seen: set = set()
+    todo = [page.obj.get("/Resources") for page in pdf.pages]
+    while todo:
+        resources = todo.pop()
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            continue
+        for _, xobject in xobjects.items():
+            if not isinstance(xobject, pikepdf.Stream) or xobject.objgen in seen:
+                continue
+            if xobject.objgen != (0, 0):
+                seen.add(xobject.objgen)
+            filters = xobject.get("/Filter")
+            if isinstance(filters, pikepdf.Array) and len(filters) == 1 and isinstance(filters[0], pikepdf.Name):
+                xobject.Filter = filters[0]
+                parms = xobject.get("/DecodeParms")
+                if isinstance(parms, pikepdf.Array) and len(parms) == 1:   # goes with the filter
+                    if isinstance(parms[0], pikepdf.Dictionary):
+                        xobject.DecodeParms = parms[0]
+                    else:
+                        del xobject["/DecodeParms"]
+            todo.append(xobject.get("/Resources"))
 
 
 def _with_catalog(on_page):
@@ -246,6 +279,7 @@ def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: R
         out = io.BytesIO()
         with pikepdf.open(io.BytesIO(data)) as pdf:
             place_pdf_ads(pdf, [page], opts.edition_root, reader=False)
+            filters_as_names(pdf)
             pdf.save(out, deterministic_id=True, compress_streams=True,
                      stream_decode_level=pikepdf.StreamDecodeLevel.none)
         data = out.getvalue()
