@@ -16,8 +16,8 @@ loads for itself: the edition, its problems and the cache come out the same eith
 (64 synthetic pages at -j2: the load stage 0.13 → 0.07 s. At 256 pages the child's load
 outlasts the imports, and the build waits for most of it.)
 
-This module imports nothing but the standard library when it is imported, so that the
-command line can fork before importing the rest of banmian.
+This module imports the loader and the cache's light parts only (nothing that composes or
+draws), so that the command line can fork before importing the rest of banmian.
 """
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ import contextlib
 import os
 import signal
 from pathlib import Path
+
+from . import codec
+from .cache import key_of, register_article_types
+from .edition.article import load_article, picture_digest
+from .edition.model import Image
+from .edition.source import MAX_TEXT_BYTES, display_path, read_limited
+from .problems import Problems
 
 
 class CachedArticles:
@@ -37,7 +44,6 @@ class CachedArticles:
     early load's child) every article is loaded anew."""
 
     def __init__(self, cache, root: Path):
-        from .cache import key_of, register_article_types
         register_article_types()   # the types an article may hold
         self.cache = cache
         self.key = key_of("articles", root)
@@ -48,7 +54,6 @@ class CachedArticles:
         self.kept: dict[str, tuple[bytes | None, tuple]] = {}   # the same, for the next build
 
     def _read(self) -> dict[str, tuple[bytes, tuple]]:
-        from . import codec
         known = {}
         for record in self.cache.get_records("articles", self.key) or ():
             key, _, data = record.partition(b" ")
@@ -61,11 +66,6 @@ class CachedArticles:
         return known
 
     def __call__(self, file: Path, root: Path, problems):
-        from .cache import key_of
-        from .edition.article import load_article, picture_digest
-        from .edition.model import Image
-        from .edition.source import MAX_TEXT_BYTES, display_path, read_limited
-        from .problems import Problems
         try:
             raw = read_limited(file, MAX_TEXT_BYTES)
         except OSError:   # too large, unreadable: load_article says so
@@ -88,7 +88,6 @@ class CachedArticles:
 
     def records(self) -> list[bytes]:
         """The kept articles' records, in the order they were loaded."""
-        from . import codec
         for key, (record, entry) in self.kept.items():
             if record is None:
                 self.kept[key] = (key.encode() + b" " + codec.encode(entry), entry)
@@ -103,7 +102,6 @@ class CachedArticles:
 
 def save_records(cache, root: Path, records: list[bytes]) -> None:
     """Keep the article records an early load made, unless the cache holds these already."""
-    from .cache import key_of
     key = key_of("articles", root)
     if cache.get_records("articles", key) != records:
         cache.put_records("articles", key, records)
