@@ -478,7 +478,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     import json
 
     from .cache import BuildCache, fonts_identity, key_of
-    from .output import Digest, Staged, Unchanged, discard, holds, print_page_path, write_with
+    from .output import Digest, Staged, Unchanged, discard, holds_record, print_page_path, write_with
     from .parallel import Pool
     from .render.edition import reader_pdf, write_reader_pdf
     pool = pool or Pool(1)
@@ -502,8 +502,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
         record = cache.get_bytes(kind, key, ".digest")
         if record is None:
             return False
-        digest = Digest.from_record(record)
-        if digest is not None and holds(path, digest):
+        if holds_record(path, record):
             return True
         cache.unusable(kind)
         return False
@@ -519,8 +518,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             if stream is not None:
                 streams[number] = stream
             record = old_digests.get(print_keys[number])
-            digest = Digest.from_record(record) if record is not None else None
-            if print_dir is not None and digest is not None and holds(print_page_path(print_dir, number), digest):
+            if print_dir is not None and holds_record(print_page_path(print_dir, number), record):
                 prints[number] = Unchanged()
                 print_digests[number] = record
             if print_dir is not None:

@@ -176,6 +176,13 @@ def holds(path: Path, digest: Digest) -> bool:
         return hashlib.file_digest(f, "sha256").hexdigest() == digest.sha256
 
 
+def holds_record(path: Path, record: bytes | None) -> bool:
+    """`holds` for a digest as the cache keeps it (`Digest.record`); False for none, or
+    for a record that is not one."""
+    digest = Digest.from_record(record) if record is not None else None
+    return digest is not None and holds(path, digest)
+
+
 def same_bytes(path: Path, data: bytes) -> bool:
     """Whether `path` is a plain file holding `data`."""
     try:
