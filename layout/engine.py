@@ -544,7 +544,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             if reader_path is None:
                 return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))
             made = Staged(write_with(reader_path, lambda f: write_reader_pdf(
-                f, tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts), reader_path.parent)))
+                f, tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))))
             staged.append(made)
             return made
 

@@ -173,6 +173,26 @@ def test_download_this_page_gives_the_rgb_reader_page_not_the_cmyk_print_page(si
     assert 'href="../pdf/01.pdf" download>下载本版 PDF' in page
 
 
+def test_the_edition_a_reader_downloads_is_linearised_and_holds_the_builds_edition(site, sample_build):
+    """Fast web view: a browser's viewer shows page 1 before the whole edition has come."""
+    import io
+
+    import pikepdf
+    download = site.folder / "pdf" / "qinghe-ribao.pdf"
+    assert b"/Linearized" in download.read_bytes()[:1024]
+    with pikepdf.open(download) as pdf, pikepdf.open(sample_build.out_dir / "qinghe-ribao.pdf") as built:
+        report = io.StringIO()
+        assert pdf.check_linearization(report), report.getvalue()
+        assert pdf.check_pdf_syntax() == []
+        assert len(pdf.pages) == len(built.pages)
+        assert str(pdf.Root.StructTreeRoot.K[0].S) == "/Document"
+
+        def drawn(page) -> bytes:
+            parts = page.Contents if isinstance(page.Contents, pikepdf.Array) else [page.Contents]
+            return b"".join(part.read_bytes() for part in parts)
+        assert [drawn(p) for p in pdf.pages] == [drawn(p) for p in built.pages]
+
+
 def test_the_page_image_comes_in_sizes_for_phones_desktops_and_zoom(site):
     html = (site.folder / "pages" / "01.html").read_text(encoding="utf-8")
     srcset = re.search(r'srcset="([^"]+)"', html).group(1)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -45,15 +44,13 @@ def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, c
 
 
 def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, opts: RenderOptions,
-                     content_hash: str, ops: dict | None = None, streams: dict | None = None, fonts=None,
-                     scratch: Path | None = None) -> None:
+                     content_hash: str, ops: dict | None = None, streams: dict | None = None,
+                     fonts=None) -> None:
     """Write the reader edition to `out`; `ops` (page number -> PageOps) and `streams` (page
     number -> compressed content stream) are reused where given and filled in.
 
-    reportlab's document goes to a temporary file, from which qpdf reads it, a stream's
-    data when it needs it, to write the finished edition to `out` (a file in OUT, for a
-    build): a 999-page edition (~20 MB) is not held as bytes three times over. The
-    temporary file is made in `scratch` if given (see `spool.Spool`)."""
+    The file is reportlab's document (its PDF ads placed by pikepdf, if it has any) and
+    one incremental update that tags it (`tagged.add_structure`)."""
     opts = replace(opts, mode="reader")
     indices = {page.number: i for i, page in enumerate(tree.pages)}   # not pages.index: quadratic
 
@@ -78,19 +75,12 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
 
     from .outline import bookmarks
     from .tagged import add_structure  # pikepdf: imported by the builds that make a reader edition
-    # (a file with a name: qpdf reads it natively — through a Python file object each read
-    # crossed into Python, and opening and saving 64 pages took ~4× as long)
-    with tempfile.NamedTemporaryFile(dir=scratch, prefix="reader-", suffix=".pdf") as drawn:
-        drawn.write(render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page),
-                           ops=ops, streams=streams, fonts=fonts))
-        drawn.flush()
-        path = Path(drawn.name)
-        tag = add_structure(path, tree, marks, opts.title, opts.author, opts.date, bookmarks(tree))
-
-        def edit(pdf) -> None:
-            tag(pdf)
-            place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
-        finish(path, edit, out)
+    drawn = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page),
+                   ops=ops, streams=streams, fonts=fonts)
+    if any(is_pdf_ad(b) for page in tree.pages for b in ad_blocks(page)):
+        drawn = with_pdf_ads(drawn, tree, opts)
+    out.write(drawn)
+    out.write(add_structure(drawn, tree, marks, opts.title, opts.author, opts.date, bookmarks(tree)))
 
 
 class _Marks(Mapping):
@@ -110,21 +100,32 @@ class _Marks(Mapping):
         return len(self._ops)
 
 
-def finish(source: Path | BinaryIO, edit, out: BinaryIO) -> None:
-    """Edit the document in `source` (a path is read fastest: see write_reader_pdf) with pikepdf
-    (`edit(pdf)`), then write it to `out` linearised ("fast web view"): a reader's viewer shows the first
-    page before the whole edition has downloaded. Deterministic: the same input gives
-    the same bytes (deterministic /ID)."""
+def with_pdf_ads(drawn: bytes, tree: EditionTree, opts: RenderOptions) -> bytes:
+    """The reader edition `drawn` with its PDF ads placed (`place_pdf_ads`): pikepdf copies
+    each ad's page in as a Form XObject and writes the document again. Its streams are
+    left as they are (decoding off); what the ads' pages bring is written as they have it."""
+    import pikepdf
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(drawn)) as pdf:
+        place_pdf_ads(pdf, list(tree.pages), opts.edition_root)
+        filters_as_names(pdf)
+        pdf.save(out, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none, recompress_flate=False)
+    return out.getvalue()
+
+
+def linearize(source: Path, out: BinaryIO) -> None:
+    """The PDF file at `source` written to `out` linearised ("fast web view": a browser's
+    viewer shows the first page before the whole file has downloaded) by qpdf, its
+    dictionaries packed into object streams. For the website's download: a build's reader
+    edition is not linearised — qpdf reading and writing every object again cost a third
+    of a `watch` rebuild. Deterministic: the same file gives the same bytes."""
     import pikepdf
     with pikepdf.open(source) as pdf:
-        if edit is not None:
-            edit(pdf)
         # Every stream is already Flate-compressed: with decoding off qpdf leaves them as they
-        # are (inflating and deflating them all again took 0.43 s for 64 pages) and compresses
-        # only what is new: the XMP packet and the object streams that pack the structure
-        # tree's thousands of small dictionaries (64 synthetic pages: 1.85 → 1.47 MB).
-        # (fix_metadata_version off: our XMP names no pdf:PDFVersion to fix, and looking for one
-        # parsed it with lxml — an import of ~11 ms — on every save)
+        # are and compresses only the object streams. (fix_metadata_version off: our XMP
+        # names no pdf:PDFVersion to fix, and looking for one parsed it with lxml — an
+        # import of ~11 ms)
         filters_as_names(pdf)
         pdf.save(out, linearize=True, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none, recompress_flate=False,

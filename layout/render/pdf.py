@@ -93,10 +93,19 @@ class _Canvas(Canvas):
         self._preamble = "1 0 0 1 0 0 cm"
 
 
+def _pdf_version(opts: RenderOptions) -> tuple[int, int] | None:
+    """The header's version: the reader edition's update uses object and cross-reference
+    streams (PDF 1.5) and it is a tagged PDF 1.7 document; a PDF/X-4 print page is 1.6;
+    a PDF/X-1a:2001 page keeps reportlab's 1.3 (which that standard is based on)."""
+    if opts.mode == "reader":
+        return (1, 7)
+    return (1, 6) if opts.icc else None
+
+
 def new_canvas(buffer, tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str) -> Canvas:
     c = _Canvas(buffer, invariant=1, initialFontSize=9,
                 enforceColorSpace="cmyk" if opts.mode == "print" else None, pageCompression=1,
-                lang="zh-CN", pdfVersion=(1, 6) if opts.mode == "print" and opts.icc else None)
+                lang="zh-CN", pdfVersion=_pdf_version(opts))
     c._banmian_fonts = FontUse(list(registry.faces.values()))
     c._doc._timeStamp = _fixed_timestamp(opts.date)
     ident = hashlib.md5(content_hash.encode(), usedforsecurity=False).hexdigest().upper().encode()

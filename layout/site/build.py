@@ -8,7 +8,8 @@
       articles/<id>.html      the article whole (a jumped article on one view),
                               上一篇/下一篇 with their titles, the page's other articles
       img/NN-480.webp … NN-2400.webp, NN-thumb.webp     page images (pdfium), one srcset
-      pdf/NN.pdf, pdf/<slug>.pdf                        the reader page / edition (RGB, linked)
+      pdf/NN.pdf, pdf/<slug>.pdf                        the reader page / edition (RGB, linked;
+                                                        the edition linearised for the web)
       images/…                the articles' pictures
       text.js                 the articles' plain text, for the archive's search
       feed.xml, sitemap.xml   RSS 2.0 and a sitemap of the edition's views
@@ -348,7 +349,9 @@ def _write_site(edition: Edition, layout: dict, reader: Path, tmp: Path, base_ur
         write_atomic(tmp / "pdf" / f"{p['file']}.pdf", data)
     html = env.get_template("index.html").render(root="", pages=pages, **common)
     write_atomic(tmp / "index.html", html.encode("utf-8"))
-    shutil.copyfile(reader, tmp / "pdf" / f"{slug}.pdf")
+    from ..render.edition import linearize
+    with open(tmp / "pdf" / f"{slug}.pdf", "wb") as f:
+        linearize(reader, f)
     for f in (HERE / "static").iterdir():
         shutil.copyfile(f, tmp / "static" / f.name)
     texts = [{"id": v["id"], "file": v["file"], "headline": v["headline"], "page": v["page"]["label"],
