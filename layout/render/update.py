@@ -14,11 +14,12 @@ Why not let qpdf rewrite the file: reading and writing the ~4,700 objects of a
 from __future__ import annotations
 
 import hashlib
+import struct
 import zlib
 
 OBJECTS_PER_STREAM = 100    # as qpdf packs them: a reader decompresses one stream per lookup
 # a cross-reference entry: type (1 byte), offset or object stream (4), generation or index (2)
-_W = (1, 4, 2)
+_ENTRY, _W = struct.Struct(">BIH"), b"1 4 2"
 
 
 def incremental_update(at: int, prev: int, objects: dict[int, bytes], streams: dict[int, bytes],
@@ -35,40 +36,43 @@ def incremental_update(at: int, prev: int, objects: dict[int, bytes], streams: d
     numbers = sorted(objects)
     chunks = [numbers[i:i + OBJECTS_PER_STREAM] for i in range(0, len(numbers), OBJECTS_PER_STREAM)]
     first_free = max(size, max(objects, default=0) + 1, max(streams, default=0) + 1)
-    packs = {first_free + k: chunk for k, chunk in enumerate(chunks)}
-    xref_num = first_free + len(packs)
-    entries: dict[int, tuple[int, int, int]] = {}   # number -> (type, field 2, field 3)
+    xref_num = first_free + len(chunks)
+    direct: dict[int, int] = {}       # number -> offset: a stream, an object stream, this table
+    packed: dict[int, tuple[int, int]] = {}   # number -> (its object stream's number, its index there)
     out = bytearray(b"\n")
     for num in sorted(streams):
-        entries[num] = (1, at + len(out), 0)
+        direct[num] = at + len(out)
         out += b"%d 0 obj\n%s\nendobj\n" % (num, streams[num])
-    for pack_num, chunk in packs.items():
-        head, body = [], bytearray()
-        for index, num in enumerate(chunk):
-            head.append(b"%d %d" % (num, len(body)))
-            body += objects[num] + b"\n"
-            entries[num] = (2, pack_num, index)
-        head_text = b" ".join(head) + b"\n"
-        data = zlib.compress(head_text + bytes(body))
-        entries[pack_num] = (1, at + len(out), 0)
+    for k, chunk in enumerate(chunks):
+        pack_num = first_free + k
+        bodies = [objects[num] for num in chunk]
+        offsets, offset = [], 0
+        for body in bodies:
+            offsets.append(offset)
+            offset += len(body) + 1
+        head = " ".join(f"{num} {off}" for num, off in zip(chunk, offsets)).encode("ascii") + b"\n"
+        data = zlib.compress(head + b"\n".join(bodies) + b"\n")
+        packed.update((num, (pack_num, i)) for i, num in enumerate(chunk))
+        direct[pack_num] = at + len(out)
         out += (b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>\nstream\n"
-                % (pack_num, len(chunk), len(head_text), len(data)))
+                % (pack_num, len(chunk), len(head), len(data)))
         out += data + b"\nendstream\nendobj\n"
-    entries[xref_num] = (1, at + len(out), 0)
-    table, index = bytearray(), []    # index: a (first number, count) pair per run of numbers
-    for num in sorted(entries):
-        kind, f2, f3 = entries[num]
-        table += kind.to_bytes(_W[0], "big") + f2.to_bytes(_W[1], "big") + f3.to_bytes(_W[2], "big")
+    direct[xref_num] = at + len(out)
+    listed = sorted(direct.keys() | packed.keys())
+    table = b"".join(_ENTRY.pack(1, direct[num], 0) if num in direct else _ENTRY.pack(2, *packed[num])
+                     for num in listed)
+    index = []    # a (first number, count) pair per run of consecutive numbers
+    for num in listed:
         if index and num == index[-2] + index[-1]:
             index[-1] += 1
         else:
             index += [num, 1]
-    data = zlib.compress(bytes(table))
+    data = zlib.compress(table)
     second = hashlib.md5(bytes(out) + data, usedforsecurity=False).hexdigest().upper().encode()
     out += (b"%d 0 obj\n<</Type/XRef/Size %d/Index[%s]/W[%s]/Prev %d%s/ID[<%s><%s>]/Filter/FlateDecode/Length %d>>"
             b"\nstream\n" % (xref_num, xref_num + 1, " ".join(map(str, index)).encode(),
-                             " ".join(map(str, _W)).encode(), prev, trailer, ident, second, len(data)))
-    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % entries[xref_num][1]
+                             _W, prev, trailer, ident, second, len(data)))
+    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % direct[xref_num]
     return bytes(out)
 
 
