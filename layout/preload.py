@@ -5,7 +5,7 @@ second process while this one gets ready.
 did not change is not parsed again.
 
 `EarlyLoad`: a fresh `banmian build` spends its first ~0.2 s importing what composes
-and draws (reportlab, pikepdf, the layout and render modules) and then ~0.15 s loading
+and draws (reportlab, the layout and render modules) and then ~0.15 s loading
 a 64-page edition: one after the other, on one core. When the build may use a second
 process, the command line forks a child before those imports. The child loads the
 edition, every article parsed afresh, and sends it back through a multiprocessing pipe

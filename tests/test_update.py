@@ -10,6 +10,8 @@ import pytest
 
 from layout.render.update import OBJECTS_PER_STREAM, incremental_update, last_xref
 
+from .conftest import SAMPLE
+
 pikepdf = pytest.importorskip("pikepdf")
 
 
@@ -82,3 +84,37 @@ def test_qpdf_checks_an_updated_file_clean(tmp_path):
     path.write_bytes(_updated(_classic_file())[0])
     proc = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "WARNING" not in proc.stderr + proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_numbers_reportlab_kept_are_the_ones_its_file_holds(edition_copy, tmp_path, monkeypatch):
+    """An edition without PDF ads is tagged from what reportlab's document kept of the file
+    it wrote (numbers, offsets), not from the file read again: the two agree — the sample's
+    pages, its jump lines' link annotations, the catalog — and each dictionary's text,
+    written again as an update, is the object the file holds."""
+    import layout.render.edition as edition
+    from layout.build import build_edition
+    from layout.render.tagged import DrawnEdition
+    drawn = []
+    real_render = edition.render
+
+    def render(*args, on_saved=None, **kwargs):
+        if on_saved is None:     # a print page
+            return real_render(*args, **kwargs)
+        saved = []
+        data = real_render(*args, on_saved=saved.append, **kwargs)
+        drawn.append(DrawnEdition.from_reportlab(saved[0], data))
+        on_saved(saved[0])
+        return data
+    monkeypatch.setattr(edition, "render", render)
+    assert build_edition(edition_copy(SAMPLE), tmp_path / "out").ok
+    (kept,) = drawn
+    read = DrawnEdition.read(kept.data)
+    facts = ("size", "root", "info", "ident", "pages", "links")
+    assert [getattr(kept, f) for f in facts] == [getattr(read, f) for f in facts]
+    assert any(kept.links) and kept.dicts.keys() == read.dicts.keys()
+    again = kept.data + incremental_update(len(kept.data), last_xref(kept.data), kept.dicts, {}, kept.size,
+                                           f"/Root {kept.root} 0 R".encode(), kept.ident)
+    with pikepdf.open(io.BytesIO(again)) as rewritten, pikepdf.open(io.BytesIO(kept.data)) as original:
+        for num in kept.dicts:
+            assert rewritten.get_object(num, 0).unparse(resolved=True) == \
+                original.get_object(num, 0).unparse(resolved=True)

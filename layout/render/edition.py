@@ -68,19 +68,24 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
                 target = _dest(block.article, 2 if block.lines[0].text.startswith("（下转") else 1)
                 b = block.box
                 rect = (off + b.x, off + page.height - b.bottom, off + b.right, off + page.height - b.y)
-                c.linkAbsolute("", target, rect, thickness=0)
+                # its /Contents: the line's words, for a screen reader (PDF/UA-1 §7.18.5)
+                c.linkAbsolute("".join(ln.text for ln in block.lines).strip("（）"), target, rect, thickness=0)
 
     ops = {} if ops is None else ops
     marks = _Marks(ops)
 
     from .outline import bookmarks
-    from .tagged import add_structure  # pikepdf: imported by the builds that make a reader edition
-    drawn = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page),
-                   ops=ops, streams=streams, fonts=fonts)
+    from .tagged import DrawnEdition, add_structure
+    outline = bookmarks(tree)
+    saved = []
+    data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page, bool(outline)),
+                  ops=ops, streams=streams, fonts=fonts, on_saved=saved.append)
     if any(is_pdf_ad(b) for page in tree.pages for b in ad_blocks(page)):
-        drawn = with_pdf_ads(drawn, tree, opts)
-    out.write(drawn)
-    out.write(add_structure(drawn, tree, marks, opts.title, opts.author, opts.date, bookmarks(tree)))
+        drawn = DrawnEdition.read(with_pdf_ads(data, tree, opts))   # (pikepdf: only an edition with PDF ads)
+    else:
+        drawn = DrawnEdition.from_reportlab(saved[0], data)
+    out.write(drawn.data)
+    out.write(add_structure(drawn, tree, marks, opts.title, opts.author, opts.date, outline))
 
 
 class _Marks(Mapping):
@@ -164,12 +169,14 @@ def filters_as_names(pdf) -> None:
             todo.append(xobject.get("/Resources"))
 
 
-def _with_catalog(on_page):
+def _with_catalog(on_page, outline: bool):
     done = []
 
     def wrapped(c, page):
         if not done:
             c.setViewerPreference("DisplayDocTitle", "true")
+            if outline:
+                c.showOutline()   # /PageMode /UseOutlines: the list of pages and articles shown on opening
             done.append(True)
         on_page(c, page)
     return wrapped

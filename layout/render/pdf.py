@@ -105,7 +105,8 @@ def _pdf_version(opts: RenderOptions) -> tuple[int, int] | None:
 def new_canvas(buffer, tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str) -> Canvas:
     c = _Canvas(buffer, invariant=1, initialFontSize=9,
                 enforceColorSpace="cmyk" if opts.mode == "print" else None, pageCompression=1,
-                lang="zh-CN", pdfVersion=_pdf_version(opts))
+                # (the reader: zh-Hans, as its structure tree says; the print pages kept what they had)
+                lang="zh-Hans" if opts.mode == "reader" else "zh-CN", pdfVersion=_pdf_version(opts))
     c._banmian_fonts = FontUse(list(registry.faces.values()))
     c._doc._timeStamp = _fixed_timestamp(opts.date)
     ident = hashlib.md5(content_hash.encode(), usedforsecurity=False).hexdigest().upper().encode()
@@ -701,10 +702,12 @@ def _crop_marks(page: PageTree, off: float) -> str:
 
 def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opts: RenderOptions,
            content_hash: str, on_page=None, ops: dict[int, PageOps] | None = None,
-           streams: dict[int, bytes] | None = None, fonts=None) -> bytes:
+           streams: dict[int, bytes] | None = None, fonts=None, on_saved=None) -> bytes:
     """Draw `pages` into one document. `ops` holds operators already made and `streams`
     compressed content streams already made, by page number; what is made here is
-    added to both. `fonts` keeps embedded fonts between builds (see FontUse.embedded)."""
+    added to both. `fonts` keeps embedded fonts between builds (see FontUse.embedded).
+    `on_saved(doc)` is given reportlab's document once written (its objects' numbers
+    and offsets: `tagged.DrawnEdition`)."""
     buffer = io.BytesIO()
     c = new_canvas(buffer, tree, registry, opts, content_hash)
     images: dict = {}
@@ -718,4 +721,6 @@ def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opt
         streams[page.number] = draw_page(c, page, ops[page.number], opts, images, streams.get(page.number))
     add_fonts(c, fonts)
     c.save()
+    if on_saved is not None:
+        on_saved(c._doc)
     return buffer.getvalue()

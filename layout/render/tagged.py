@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -48,66 +49,107 @@ LANG = "zh-Hans"
 ROLE_MAP = {"Kicker": "P", "Subhead": "P", "Byline": "P"}
 
 
-def add_structure(drawn: bytes, tree: EditionTree, marks: Mapping[int, tuple], title: str, author: str,
+@dataclass(frozen=True)
+class DrawnEdition:
+    """The reader edition as drawn (`data`: a PDF file with a classic cross-reference table),
+    and what the update that tags it refers to there: the trailer's /Size, /Root, /Info
+    and first /ID string, each page's object number, each page's link annotations in
+    drawing order, and the dictionaries of the catalog, the pages and those annotations
+    as written (number -> PDF text), which the update writes again with entries added."""
+    data: bytes
+    size: int
+    root: int
+    info: int | None
+    ident: bytes                 # hex
+    pages: list[int]
+    links: list[list[int]]
+    dicts: dict[int, bytes]
+
+    @classmethod
+    def from_reportlab(cls, doc, data: bytes) -> DrawnEdition:
+        """From reportlab's document `doc` as it wrote `data`: its numbers and offsets."""
+        from reportlab.pdfbase.pdfdoc import LinkAnnotation
+        numbers, offsets, objects = doc.idToObjectNumberAndVersion, doc.idToOffset, doc.idToObject
+
+        def written(name: str) -> bytes:    # "N 0 obj\n<<…>>\nendobj": the <<…>>
+            start = data.index(b"obj", offsets[name]) + 3
+            return data[start:data.index(b"endobj", start)].strip()
+        page_names = [page.__InternalName__ for page in doc.Pages.pages]
+        links = []
+        for page in doc.Pages.pages:
+            refs = page.Annots.sequence if page.Annots is not None else ()
+            links.append([ref.name for ref in refs if isinstance(objects[ref.name], LinkAnnotation)])
+        root, info = doc.Catalog.__InternalName__, doc.info.__InternalName__
+        dicts = {numbers[name][0]: written(name) for name in [root, *page_names, *(n for ls in links for n in ls)]}
+        ident = re.search(rb"<([0-9A-Fa-f]+)>", doc._ID).group(1)
+        return cls(data, len(doc.numberToId) + 1, numbers[root][0], numbers[info][0], ident,
+                   [numbers[name][0] for name in page_names], [[numbers[n][0] for n in ls] for ls in links], dicts)
+
+    @classmethod
+    def read(cls, data: bytes) -> DrawnEdition:
+        """From the file itself, read by pikepdf (only the objects named are parsed)."""
+        import pikepdf
+        from pikepdf import Name
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            pages = [p.obj for p in pdf.pages]
+            links = [[a for a in p.get("/Annots", pikepdf.Array()) if a.get("/Subtype") == Name.Link] for p in pages]
+            info = pdf.trailer.get("/Info")
+            named = [pdf.Root, *pages, *(a for ls in links for a in ls)]
+            dicts = {obj.objgen[0]: obj.unparse(resolved=True) for obj in named}
+            return cls(data, int(pdf.trailer.Size), pdf.Root.objgen[0], info.objgen[0] if info is not None else None,
+                       bytes(pdf.trailer.ID[0]).hex().upper().encode("ascii"), [p.objgen[0] for p in pages],
+                       [[a.objgen[0] for a in ls] for ls in links], dicts)
+
+
+def add_structure(drawn: DrawnEdition, tree: EditionTree, marks: Mapping[int, tuple], title: str, author: str,
                   date: dt.date | None, outline: Sequence[Bookmark] = ()) -> bytes:
-    """The incremental update (`update.incremental_update`) that makes `drawn` — the reader
-    edition as reportlab made it, pages in `tree` order; `marks`: page number -> the
-    page's pdf.Mark tuple — a tagged PDF: the structure tree, the outline
-    (`outline.bookmarks`) and the XMP metadata, and new versions of the objects that refer
-    to them: the catalog (/StructTreeRoot, /Outlines, /Metadata, /MarkInfo, /Lang), every
-    page (/StructParents, and /Tabs where it has links) and each link annotation
-    (/StructParent, /Contents). The thousands of new objects are made here as PDF text:
-    made as pikepdf objects they took ~0.08 s for 64 pages, one at a time. pikepdf reads
-    only the objects changed (the file is opened lazily)."""
-    import pikepdf
-    from pikepdf import Name
-    with pikepdf.open(io.BytesIO(drawn)) as pdf:
-        pages = [p.obj for p in pdf.pages]
-        page_nums = [p.objgen[0] for p in pages]
-        link_annots = [[a.objgen[0] for a in p.get("/Annots", pikepdf.Array()) if a.get("/Subtype") == Name.Link]
-                       for p in pages]
-        size = int(pdf.trailer.Size)
-        info = pdf.trailer.get("/Info")
-        ident = bytes(pdf.trailer.ID[0]).hex().upper().encode("ascii")
-        built = _Builder(size).build(tree, marks, page_nums, link_annots)
-        entries, outline_root = outline_objects(outline, page_nums, size + len(built.objects))
-        metadata = size + len(built.objects) + len(entries)
-        changed = {}
-        for index, page in enumerate(pages):
-            page.StructParents = index
-            changed[page.objgen[0]] = page
-        for (page_index, annot), (key, text) in built.annots.items():
-            obj = pdf.get_object(annot, 0)
-            obj.StructParent = key
-            obj.Contents = pikepdf.String(text.strip("（）"))
-            pages[page_index].Tabs = Name.S   # tab through links in structure order
-            changed[annot] = obj
-        catalog = pdf.Root
-        catalog.MarkInfo = pikepdf.Dictionary(Marked=True)
-        catalog.Lang = pikepdf.String(LANG)
-        refs = f"/StructTreeRoot {built.root} 0 R/Metadata {metadata} 0 R"
-        if entries:
-            catalog.PageMode = Name.UseOutlines   # the list of pages and articles shown on opening
-            refs += f"/Outlines {outline_root} 0 R"
-        # (unparse(resolved=True) writes the object's own dictionary, what it refers to as
-        # references; the new objects' references go in before its closing >>)
-        objects = {num: obj.unparse(resolved=True) for num, obj in changed.items()}
-        root_num = catalog.objgen[0]
-        objects[root_num] = catalog.unparse(resolved=True)[:-2] + refs.encode("ascii") + b">>"
+    """The incremental update (`update.incremental_update`) that makes `drawn` — pages in
+    `tree` order; `marks`: page number -> the page's pdf.Mark tuple — a tagged PDF: the
+    structure tree, the outline (`outline.bookmarks`) and the XMP metadata, and new
+    versions of the objects that refer to them: the catalog (/StructTreeRoot, /Outlines,
+    /Metadata, /MarkInfo), every page (/StructParents, and /Tabs where it has links) and
+    each link annotation (/StructParent). Everything is made here as PDF text: made as
+    pikepdf objects, the structure tree alone took ~0.08 s for 64 pages."""
+    size = drawn.size
+    built = _Builder(size).build(tree, marks, drawn.pages, drawn.links)
+    entries, outline_root = outline_objects(outline, drawn.pages, size + len(built.objects))
+    metadata = size + len(built.objects) + len(entries)
+    objects = {}
+    with_links = {page_index for page_index, _ in built.annots}
+    for index, num in enumerate(drawn.pages):
+        tabs = "/Tabs/S" if index in with_links else ""   # tab through links in structure order
+        objects[num] = _with_entries(drawn.dicts[num], f"/StructParents {index}{tabs}")
+    for (_, annot), key in built.annots.items():
+        objects[annot] = _with_entries(drawn.dicts[annot], f"/StructParent {key}")
+    refs = f"/MarkInfo<</Marked true>>/StructTreeRoot {built.root} 0 R/Metadata {metadata} 0 R"
+    if entries:
+        refs += f"/Outlines {outline_root} 0 R"
+    objects[drawn.root] = _with_entries(drawn.dicts[drawn.root], refs)
     objects.update((size + i, body) for i, body in enumerate(built.objects + entries))
     xmp = _xmp(title, author, date)
     # (the metadata stream stays uncompressed, as PDF/A asks: a search for XMP finds it)
     streams = {metadata: b"<</Type/Metadata/Subtype/XML/Length %d>>\nstream\n%s\nendstream" % (len(xmp), xmp)}
-    trailer = f"/Root {root_num} 0 R" + (f"/Info {info.objgen[0]} 0 R" if info is not None else "")
-    return incremental_update(len(drawn), last_xref(drawn), objects, streams, metadata + 1, trailer.encode("ascii"),
-                              ident)
+    trailer = f"/Root {drawn.root} 0 R" + (f"/Info {drawn.info} 0 R" if drawn.info is not None else "")
+    return incremental_update(len(drawn.data), last_xref(drawn.data), objects, streams, metadata + 1,
+                              trailer.encode("ascii"), drawn.ident)
+
+
+def _with_entries(written: bytes, entries: str) -> bytes:
+    """A dictionary's PDF text `written` with `entries` (PDF text) added before its `>>`;
+    none of their keys may be there already (a key twice is an error in PDF)."""
+    for key in re.findall(r"/(\w+)(?=[\s<\[(/0-9])", entries):
+        if re.search(rb"/%s[\s<\[(/0-9]" % key.encode(), written):
+            raise ValueError(f"the dictionary has /{key} already")
+    if not written.endswith(b">>"):
+        raise ValueError("not a dictionary")
+    return written[:-2] + entries.encode("ascii") + b">>"
 
 
 @dataclass
 class _Built:
     objects: list[bytes]   # the update's objects, numbered from the first free number
     root: int              # the StructTreeRoot's number
-    annots: dict           # (page index, link annotation's number) -> (its ParentTree key, its text)
+    annots: dict           # (page index, link annotation's number) -> its ParentTree key
 
 
 class _Element:
@@ -160,7 +202,7 @@ class _Builder:
         open_table: dict[str, tuple] = {}          # article -> (its Table, the row being filled or None,
                                                    #            whether it has body rows yet)
         nums: list[tuple[int, str]] = []           # the ParentTree's number tree: (key, value)
-        annots: dict[tuple[int, int], tuple[int, str]] = {}
+        annots: dict[tuple[int, int], int] = {}
         next_key = len(tree.pages)
         for index, (page, page_ref) in enumerate(zip(tree.pages, page_nums)):
             for entry in page.articles:   # stories in the page's reading order
@@ -168,7 +210,7 @@ class _Builder:
                     stories[entry.id] = self.make("Art", document, page_ref, f"/T{text_string(headlines[entry.id])}")
             parents = []
             figure = None                 # the Figure element just made, for its caption
-            links = []                    # (Link element, its text)
+            links = []                    # the Link elements, in drawing order
             for mark in marks.get(page.number, ()):
                 if mark.role in ("Span", "Artifact"):   # a line's ActualText; furniture
                     continue
@@ -196,7 +238,7 @@ class _Builder:
                 else:
                     element = self.make(mark.role, story, page_ref)
                     if mark.role == "Link":
-                        links.append((element, mark.text))
+                        links.append(element)
                     elif mark.role == "Figure":
                         figure = element
                         element.extra = f"/Alt{text_string('图片：' + headlines.get(mark.article, ''))}"
@@ -211,10 +253,10 @@ class _Builder:
                 parents.append(f"{element.num} 0 R")
             nums.append((index, f"[{' '.join(parents)}]"))
             # link annotations in drawing order are the page's jump lines in drawing order
-            for annot, (link, text) in zip(link_annots[index], links):
+            for annot, link in zip(link_annots[index], links):
                 link.kids.append(f"<</Type/OBJR/Obj {annot} 0 R/Pg {page_ref} 0 R>>")
                 nums.append((next_key, f"{link.num} 0 R"))
-                annots[(index, annot)] = (next_key, text)
+                annots[(index, annot)] = next_key
                 next_key += 1
         parent_tree = self.next
         role_map = "".join(f"/{k}/{v}" for k, v in ROLE_MAP.items())
