@@ -387,6 +387,23 @@ def test_a_font_file_cut_short_is_an_error_not_a_subset_of_zeros(registry, tmp_p
         program.subset({len(program.offsets) - 2})    # a glyph near the end of glyf
 
 
+def test_a_font_file_replaced_while_a_process_runs_is_read_anew(registry, tmp_path):
+    """`banmian watch` keeps running while a face is replaced: its next build embeds the
+    new file's glyphs, not the program it read before under the same path."""
+    import shutil
+
+    from layout.render.fontembed import font_program
+    path = tmp_path / "face.ttf"
+    shutil.copyfile(registry.faces["song"].path, path)
+    song = font_program(str(path))
+    assert font_program(str(path)) is song, "kept while the file is the same"
+    shutil.copyfile(registry.faces["hei"].path, tmp_path / "new.ttf")
+    (tmp_path / "new.ttf").replace(path)
+    hei = font_program(str(path))
+    assert hei is not song and hei.glyph(1) == font_program(str(registry.faces["hei"].path)).glyph(1)
+    assert hei.offsets != song.offsets
+
+
 def test_two_pictures_in_a_row_leave_no_mark_token_on_the_print_page(sample_build):
     """The reader marks each picture (BDC … EMC); the print page drops the marks. Between two
     pictures drawn one after the other the operators are nothing but the end of one mark

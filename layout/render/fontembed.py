@@ -241,8 +241,17 @@ def _raw_tables(path: str, index: int) -> tuple[dict[str, bytes], _GlyphData]:
     return tables, _GlyphData(path, fd, *glyf)   # which closes `fd` when it goes
 
 
-@functools.lru_cache(maxsize=16)
 def font_program(path: str, index: int = 0) -> FontProgram:
+    """The face at `path` (`index` in a collection), its glyphs read as they are used. Kept
+    for the file as it is now (size, date, inode): a face replaced while `banmian watch`
+    runs is read anew — kept by its path alone, the old program's glyphs went on being
+    embedded with the new file's metrics."""
+    st = os.stat(path)
+    return _font_program(path, index, (st.st_size, st.st_mtime_ns, st.st_ino))
+
+
+@functools.lru_cache(maxsize=16)
+def _font_program(path: str, index: int, _identity: tuple) -> FontProgram:
     tables, glyf = _raw_tables(path, index)
     head, hhea = tables["head"], tables["hhea"]
     upm = struct.unpack_from(">H", head, 18)[0]
