@@ -2,8 +2,8 @@
 
 reader_pdf   the whole edition in one document: outline page → articles
              (`01 要闻` → headline), page labels from the page numbers, /Lang
-             zh-CN, title/author/subject/keywords, DisplayDocTitle, and jump
-             lines linked to the continuation and back.
+             zh-Hans, title/author/subject/keywords, DisplayDocTitle, jump
+             lines linked to the continuation and back; tagged (`tagged`).
 print_pdf    one page for the press: TrimBox/BleedBox, CMYK/Gray only, K-only
              overprinting black, and the PDF/X-1a markers (OutputIntent with
              the registered condition, GTS_PDFXVersion, Trapped /False, XMP
@@ -77,15 +77,18 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
     from .outline import bookmarks
     from .tagged import DrawnEdition, add_structure
     outline = bookmarks(tree)
-    saved = []
+    with_ads = any(is_pdf_ad(b) for page in tree.pages for b in ad_blocks(page))
+    drawn: list[DrawnEdition] = []
+
+    def saved(doc, data: bytes) -> None:
+        if not with_ads:
+            drawn.append(DrawnEdition.from_reportlab(doc, data))
     data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page, bool(outline)),
-                  ops=ops, streams=streams, fonts=fonts, on_saved=saved.append)
-    if any(is_pdf_ad(b) for page in tree.pages for b in ad_blocks(page)):
-        drawn = DrawnEdition.read(with_pdf_ads(data, tree, opts))   # (pikepdf: only an edition with PDF ads)
-    else:
-        drawn = DrawnEdition.from_reportlab(saved[0], data)
-    out.write(drawn.data)
-    out.write(add_structure(drawn, tree, marks, opts.title, opts.author, opts.date, outline))
+                  ops=ops, streams=streams, fonts=fonts, on_saved=saved)
+    if with_ads:    # (pikepdf: only an edition with PDF ads imports it)
+        drawn.append(DrawnEdition.read(with_pdf_ads(data, tree, opts)))
+    out.write(drawn[0].data)
+    out.write(add_structure(drawn[0], tree, marks, opts.title, opts.author, opts.date, outline))
 
 
 class _Marks(Mapping):

@@ -706,8 +706,8 @@ def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opt
     """Draw `pages` into one document. `ops` holds operators already made and `streams`
     compressed content streams already made, by page number; what is made here is
     added to both. `fonts` keeps embedded fonts between builds (see FontUse.embedded).
-    `on_saved(doc)` is given reportlab's document once written (its objects' numbers
-    and offsets: `tagged.DrawnEdition`)."""
+    `on_saved(doc, data)` is given reportlab's document and the file it wrote (the
+    objects' numbers and offsets: `tagged.DrawnEdition`) before the document is let go."""
     buffer = io.BytesIO()
     c = new_canvas(buffer, tree, registry, opts, content_hash)
     images: dict = {}
@@ -721,6 +721,7 @@ def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opt
         streams[page.number] = draw_page(c, page, ops[page.number], opts, images, streams.get(page.number))
     add_fonts(c, fonts)
     c.save()
+    data = buffer.getvalue()
     if on_saved is not None:
-        on_saved(c._doc)
-    return buffer.getvalue()
+        on_saved(c._doc, data)
+    return data
