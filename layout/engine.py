@@ -428,20 +428,54 @@ class KeptFonts:
         self.cache.put_object("fonts", self._key(face, chars), embedded)
 
 
+@dataclass
+class KeptPictures:
+    """Pictures' image data (`render.pdf.Picture`: decoded, cropped, converted for the
+    product and compressed) in the build cache, by `render.pdf.picture_key`: a build that
+    draws the reader edition again after an edit, or a print page with pictures, does not
+    decode and compress every picture again."""
+    cache: object
+
+    def _key(self, pkey: tuple) -> str:
+        from .cache import key_of
+        return key_of("picture", repr(pkey))
+
+    def get(self, pkey: tuple):
+        from .render.pdf import Picture
+        record = self.cache.get_bytes("pictures", self._key(pkey))
+        picture = Picture.from_record(record) if record is not None else None
+        if record is not None and picture is None:   # signed by us yet unreadable: another banmian's
+            self.cache.reject("pictures")
+        return picture
+
+    def keep(self, drawing, opts, print_mode: bool) -> None:
+        """The entries of the pictures a page's drawing (`render.pdf.PageOps`) draws stay for
+        a later build, though this one did not draw the page (a product it kept whole)."""
+        from .render.pdf import picture_key
+        if "picture" in drawing.uses:     # (a drawing's parts are decoded only then)
+            for part in drawing.parts:
+                if not isinstance(part, str):   # a picture's block: what render.pdf._draw_image draws
+                    self.cache.keep("pictures", self._key(picture_key(part, opts, print_mode)), ".bin")
+
+    def put(self, pkey: tuple, picture) -> None:
+        self.cache.put_bytes("pictures", self._key(pkey), picture.record())
+
+
 def print_pages(state, numbers: list[int]):
     """Print PDFs of the pages `numbers` (a worker's chunk), each — given OUT's print folder
     — staged beside its final name as soon as it is made (not held to the end of the
     build); returns them by page number, and their digests (`output.Digest`) for the cache.
-    state: (tree, registry, render options, page keys, page drawings, print folder)."""
+    state: (tree, registry, render options, page keys, page drawings, print folder, the
+    cache's pictures — `KeptPictures`, or None in a worker, which writes no cache)."""
     from .output import Digest, discard, print_page_path, stage
     from .render.edition import print_pdf
-    tree, registry, opts, page_keys, drawings, print_dir = state
+    tree, registry, opts, page_keys, drawings, print_dir, pictures = state
     by_number = {p.number: p for p in tree.pages}
     made: dict = {}
     digests: dict[int, bytes] = {}
     try:
         for n in numbers:
-            data = print_pdf(tree, by_number[n], registry, opts, page_keys[n], drawings.get(n))
+            data = print_pdf(tree, by_number[n], registry, opts, page_keys[n], drawings.get(n), pictures)
             digests[n] = Digest.of(data).record()
             made[n] = stage(print_page_path(print_dir, n), data) if print_dir is not None else data
     except BaseException:
@@ -494,6 +528,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
     stream_keys = {n: key_of("reader", d, fonts) for n, d in digests.items()}
     print_keys = {n: key_of("print", page_keys[n], fonts) for n in digests}
     ops = dict(drawings)
+    pictures = KeptPictures(cache)
     streams, prints = {}, {}
     staged: list = []     # the reader edition, once staged: removed should a later step fail
 
@@ -521,6 +556,7 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
             if print_dir is not None and holds_record(print_page_path(print_dir, number), record):
                 prints[number] = Unchanged()
                 print_digests[number] = record
+                pictures.keep(ops[number], opts, print_mode=True)
             if print_dir is not None:
                 cache.tally("print", number in prints)
         todo = [p.number for p in tree.pages if p.number not in prints]
@@ -539,17 +575,21 @@ def draw_products(tree: EditionTree, registry: FontRegistry, opts, content_hash:
                 for face in registry.faces.values():
                     if drawn.get(face.psname):
                         kept.keep(face, frozenset(drawn[face.psname]))
+                for drawing in ops.values():   # and so do its pictures
+                    pictures.keep(drawing, opts, print_mode=False)
                 return Unchanged()
             # fills `streams`
             if reader_path is None:
-                return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))
+                return reader_pdf(tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts), pictures)
             made = Staged(write_with(reader_path, lambda f: write_reader_pdf(
-                f, tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts))))
+                f, tree, registry, opts, content_hash, ops, streams, KeptFonts(cache, fonts), pictures)))
             staged.append(made)
             return made
 
-        state = (tree, registry, opts, page_keys, ops, print_dir)
-        if pool.parallel and len(todo) >= MIN_PAGES_FOR_WORKERS:
+        parallel = pool.parallel and len(todo) >= MIN_PAGES_FOR_WORKERS
+        # (print pages' pictures come from the cache when this process draws them all)
+        state = (tree, registry, opts, page_keys, ops, print_dir, None if parallel else pictures)
+        if parallel:
             # The workers draw print pages, two at a time, while this process draws the
             # reader edition and then takes the pages no worker has started
             # (`Pool.alongside`): the reader edition costs about what three quarters as

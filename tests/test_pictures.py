@@ -132,3 +132,66 @@ def test_a_wrong_picture_attribute_is_an_error_naming_file_line_and_field(editio
     (error,) = result.problems.errors
     assert error.kind == "picture" and words in error.message
     assert error.file.endswith("articles/c.md") and error.line == 6 and error.field == field
+
+
+# --- the pictures' image data in the build cache --------------------------------------
+
+def test_a_rebuild_after_an_edit_takes_the_pictures_from_the_cache_and_stays_byte_identical(edition_copy, tmp_path):
+    """Every picture is decoded, cropped, converted and compressed once: the reader edition
+    made again after an edit on another page takes them from the cache (so does a build
+    after one that kept the reader whole), and comes out as a clean build makes it."""
+    from .conftest import SAMPLE
+    folder = edition_copy(SAMPLE)
+    first = build_edition(folder, tmp_path / "out")
+    assert first.cache["kinds"]["pictures"] == {"hits": 0, "misses": 12}   # 6 on screen, 6 for the press
+    again = build_edition(folder, tmp_path / "out")          # nothing changed: the reader is kept whole
+    assert "pictures" not in again.cache["kinds"]
+    briefs = folder / "articles" / "briefs.md"
+    briefs.write_text(briefs.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
+    edited = build_edition(folder, tmp_path / "out")
+    # the 6 on screen, and for the press the railway photograph of page 1, where the briefs are
+    assert edited.cache["kinds"]["pictures"] == {"hits": 7, "misses": 0}
+    clean = build_edition(folder, tmp_path / "clean", clean=True)
+    for rel in ["qinghe-ribao.pdf", *(f"print/{n:02d}.pdf" for n in range(1, 7))]:
+        assert (edited.out_dir / rel).read_bytes() == (clean.out_dir / rel).read_bytes(), rel
+
+
+def test_a_damaged_picture_entry_is_rejected_and_the_picture_made_again(edition_copy, tmp_path):
+    from .conftest import SAMPLE
+    folder = edition_copy(SAMPLE)
+    first = build_edition(folder, tmp_path / "out")
+    reader = (first.out_dir / "qinghe-ribao.pdf").read_bytes()
+    for entry in (first.out_dir / ".cache" / "pictures").iterdir():
+        data = entry.read_bytes()
+        entry.write_bytes(data[:-10] + bytes([data[-10] ^ 0x20]) + data[-9:])
+    (first.out_dir / "qinghe-ribao.pdf").unlink()     # the reader must be made again
+    again = build_edition(folder, tmp_path / "out")
+    assert again.cache["kinds"]["pictures"]["hits"] == 0 and again.cache["rejected"] >= 6
+    assert (again.out_dir / "qinghe-ribao.pdf").read_bytes() == reader
+
+
+def test_a_picture_whose_file_changed_since_it_was_loaded_is_drawn_from_the_file_not_the_cache(tmp_path):
+    """The bytes drawn are the bytes read now: the cache is asked for a picture only while the
+    file still has the digest the edition was loaded with."""
+    import hashlib
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from layout.render.pdf import RenderOptions, _image_xobject
+    from layout.tree import Block, Box
+    _picture(tmp_path / "p.png", size=(40, 20))
+    digest = hashlib.sha256((tmp_path / "p.png").read_bytes()).hexdigest()
+    asked = []
+
+    class Kept:
+        def get(self, key):
+            asked.append(key)
+
+        def put(self, key, picture):
+            asked.append(key)
+    opts = RenderOptions(edition_root=tmp_path, title="t", author="a", subject="s", keywords="k")
+    for sha, expected in ((digest, 2), ("0" * 64, 0)):
+        asked.clear()
+        block = Block("image", Box(0, 0, 40, 20), image="p.png", image_sha256=sha)
+        _, size = _image_xobject(Canvas(str(tmp_path / "x.pdf")), block, opts, False, Kept())
+        assert size == (40, 20) and len(asked) == expected

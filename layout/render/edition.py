@@ -36,18 +36,19 @@ def _dest(article: str, part: int) -> str:
 
 
 def reader_pdf(tree: EditionTree, registry: FontRegistry, opts: RenderOptions, content_hash: str,
-               ops: dict | None = None, streams: dict | None = None, fonts=None) -> bytes:
+               ops: dict | None = None, streams: dict | None = None, fonts=None, pictures=None) -> bytes:
     """The reader edition, as bytes (see `write_reader_pdf`)."""
     out = io.BytesIO()
-    write_reader_pdf(out, tree, registry, opts, content_hash, ops, streams, fonts)
+    write_reader_pdf(out, tree, registry, opts, content_hash, ops, streams, fonts, pictures)
     return out.getvalue()
 
 
 def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, opts: RenderOptions,
                      content_hash: str, ops: dict | None = None, streams: dict | None = None,
-                     fonts=None) -> None:
+                     fonts=None, pictures=None) -> None:
     """Write the reader edition to `out`; `ops` (page number -> PageOps) and `streams` (page
-    number -> compressed content stream) are reused where given and filled in.
+    number -> compressed content stream) are reused where given and filled in; `fonts` and
+    `pictures` keep embedded fonts and pictures' image data between builds (`render`).
 
     The file is reportlab's document (its PDF ads placed by pikepdf, if it has any) and
     one incremental update that tags it (`tagged.add_structure`)."""
@@ -84,7 +85,7 @@ def write_reader_pdf(out: BinaryIO, tree: EditionTree, registry: FontRegistry, o
         if not with_ads:
             drawn.append(DrawnEdition.from_reportlab(doc, data))
     data = render(tree, list(tree.pages), registry, opts, content_hash, on_page=_with_catalog(on_page, bool(outline)),
-                  ops=ops, streams=streams, fonts=fonts, on_saved=saved)
+                  ops=ops, streams=streams, fonts=fonts, on_saved=saved, pictures=pictures)
     if with_ads:    # (pikepdf: only an edition with PDF ads imports it)
         drawn.append(DrawnEdition.read(with_pdf_ads(data, tree, opts)))
     out.write(drawn[0].data)
@@ -248,7 +249,7 @@ def _xml_escape(s: str) -> str:
 
 
 def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: RenderOptions,
-              content_hash: str, ops=None) -> bytes:
+              content_hash: str, ops=None, pictures=None) -> bytes:
     opts = replace(opts, mode="print")
 
     def on_page(c, _page) -> None:
@@ -284,7 +285,7 @@ def print_pdf(tree: EditionTree, page: PageTree, registry: FontRegistry, opts: R
         catalog.__Refs__ = catalog.__NoDefault__
 
     data = render(tree, [page], registry, opts, f"{content_hash}:{page.number}", on_page=on_page,
-                  ops={page.number: ops} if ops is not None else None)
+                  ops={page.number: ops} if ops is not None else None, pictures=pictures)
     if any(is_pdf_ad(b) for b in ad_blocks(page)):
         import pikepdf
         out = io.BytesIO()

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from reportlab import rl_config
-from reportlab.lib.utils import ImageReader, TimeStamp
+from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase.pdfdoc import PDFName, PDFObject
 from reportlab.pdfgen.canvas import Canvas
 
@@ -450,7 +450,7 @@ CONTENT_COMPRESSION = 4
 
 
 def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, images: dict,
-              stream: bytes | None = None) -> bytes:
+              stream: bytes | None = None, pictures=None) -> bytes:
     """Draw one page and return its content stream, compressed. Given the `stream` an
     earlier build made of these very operators, a page without pictures is not drawn
     again (a picture must be drawn: it registers the page's image resources)."""
@@ -489,7 +489,7 @@ def draw_page(c: Canvas, page: PageTree, ops: PageOps, opts: RenderOptions, imag
                     part = _FILL.sub(_fill_operator(opts.mode), part)
                 c._code.append(fill(part))
             else:
-                _draw_image(c, part, opts, images, off, off + page.height, print_mode)
+                _draw_image(c, part, opts, images, off, off + page.height, print_mode, pictures)
         stream = None
     c.showPage()
     # the content stream is compressed here rather than by reportlab, so that it can be kept
@@ -562,34 +562,110 @@ def _w_array(widths: tuple) -> str:
     return "[" + " ".join(f"{cid} [{w:g}]" for cid, w in widths) + "]"
 
 
-def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, top: float,
-                print_mode: bool) -> None:
+@dataclass(frozen=True)
+class Picture:
+    """A picture as its image XObject holds it: the pixels the page shows (cropped, and for
+    the press in CMYK or grey), 8 bits a component, Flate-compressed."""
+    width: int
+    height: int
+    colour_space: str      # DeviceRGB or DeviceGray (reader); DeviceCMYK or DeviceGray (press)
+    data: bytes
+
+    def record(self) -> bytes:
+        """The picture as one cache record: a JSON line, then the compressed pixels."""
+        import json
+        head = json.dumps([self.width, self.height, self.colour_space]).encode("ascii")
+        return head + b"\n" + self.data
+
+    @classmethod
+    def from_record(cls, record: bytes) -> Picture | None:
+        import json
+        head, _, data = record.partition(b"\n")
+        try:
+            width, height, space = json.loads(head)
+        except (ValueError, TypeError):
+            return None
+        if not (isinstance(width, int) and isinstance(height, int) and space in _COLOUR_SPACES.values()):
+            return None
+        return cls(width, height, space, data)
+
+
+_COLOUR_SPACES = {"RGB": "DeviceRGB", "L": "DeviceGray", "CMYK": "DeviceCMYK"}
+PICTURE_COMPRESSION = 6   # libdeflate's 6: what reportlab's zlib level gave, in about half the time
+
+
+def picture_key(block: Block, opts: RenderOptions, print_mode: bool) -> tuple:
+    """What a picture's pixels depend on: the file's bytes (its SHA-256, as the edition was
+    loaded), the crop, and the product — for the press, the output profile and ink limit."""
+    conversion = ("press", hashlib.sha256(opts.icc).hexdigest() if opts.icc else "gcr", opts.ink_limit) \
+        if print_mode else ("screen",)
+    return (block.image_sha256, tuple(round(v, 6) for v in block.crop), conversion)
+
+
+def prepare_picture(raw: bytes, block: Block, opts: RenderOptions, print_mode: bool) -> Picture:
+    """Decode the picture file's bytes `raw`, crop it as the layout chose, and convert it for
+    the product: RGB or grey on screen; grey or CMYK for the press."""
     from PIL import Image as PILImage
+    with PILImage.open(io.BytesIO(raw)) as im:
+        im.load()
+        if block.crop:   # the part the layout chose (crop, or the frame's fill round the focus)
+            x0, y0, x1, y1 = block.crop
+            im = im.crop((round(x0 * im.width), round(y0 * im.height), round(x1 * im.width), round(y1 * im.height)))
+        if print_mode:
+            # no RGB on a print page: grey for greyscale sources, else CMYK — through the
+            # output profile when the edition names one, else by grey-component replacement
+            if im.mode in ("L", "LA", "1", "I", "I;16"):
+                im = im.convert("L")
+            elif im.mode != "CMYK":
+                im = separate(im, opts.icc, opts.ink_limit) if opts.icc else rgb_to_cmyk_gcr(im.convert("RGB"))
+        elif im.mode not in ("RGB", "L"):
+            im = im.convert("RGB")
+        return Picture(im.width, im.height, _COLOUR_SPACES[im.mode], flate(im.tobytes(), PICTURE_COMPRESSION))
+
+
+def _draw_image(c: Canvas, block: Block, opts: RenderOptions, images: dict, off: float, top: float,
+                print_mode: bool, kept=None) -> None:
+    """Draw a picture (or an image ad) in its box. Its image XObject is made once a document
+    (`images`: the document's, by file, product and crop), from `kept` (the build cache's
+    pictures, `engine.KeptPictures`) when it holds the picture."""
     key = (block.image, print_mode, block.crop)
     if key not in images:
-        path = (opts.edition_root / block.image) if opts.edition_root else Path(block.image)
-        with PILImage.open(path) as im:
-            im.load()
-            if block.crop:   # the part the layout chose (crop, or the frame's fill round the focus)
-                x0, y0, x1, y1 = block.crop
-                im = im.crop((round(x0 * im.width), round(y0 * im.height), round(x1 * im.width), round(y1 * im.height)))
-            if print_mode:
-                # no RGB on a print page: grey for greyscale sources, else CMYK — through the
-                # output profile when the edition names one, else by grey-component replacement
-                if im.mode in ("L", "LA", "1", "I", "I;16"):
-                    im = im.convert("L")
-                elif im.mode != "CMYK":
-                    im = separate(im, opts.icc, opts.ink_limit) if opts.icc else rgb_to_cmyk_gcr(im.convert("RGB"))
-            elif im.mode not in ("RGB", "L"):
-                im = im.convert("RGB")
-            images[key] = ImageReader(im)
+        images[key] = _image_xobject(c, block, opts, print_mode, kept)
+    name, (iw, ih) = images[key]
     b = block.box
     x, y, w, h = b.x + off, top - b.bottom, b.w, b.h
     if block.kind == "ad":   # an ad is never cropped nor stretched: fitted, centred (check flags a misfit)
-        iw, ih = images[key].getSize()
         scale = min(w / iw, h / ih)
         x, y, w, h = x + (w - iw * scale) / 2, y + (h - ih * scale) / 2, iw * scale, ih * scale
-    c.drawImage(images[key], x, y, w, h)
+    c._code.append(f"q {w:.4f} 0 0 {h:.4f} {x:.4f} {y:.4f} cm /{c._doc.getXObjectName(name)} Do Q")
+    c._formsinuse.append(name)   # the page's /Resources /XObject name it (reportlab's showPage)
+    c._currentPageHasImages = 1
+
+
+def _image_xobject(c: Canvas, block: Block, opts: RenderOptions, print_mode: bool, kept) -> tuple[str, tuple]:
+    """Register the picture's image XObject in reportlab's document; returns its name and its
+    size in pixels. The file is read once here, and its bytes are what is drawn: the cache
+    is asked only when they are still the bytes the edition was loaded with."""
+    from ..edition.article import MAX_IMAGE_BYTES
+    from ..edition.source import read_limited
+    path = (opts.edition_root / block.image) if opts.edition_root else Path(block.image)
+    raw = read_limited(path, MAX_IMAGE_BYTES)
+    digest = hashlib.sha256(raw).hexdigest()
+    pkey = picture_key(block, opts, print_mode)
+    kept = kept if digest == block.image_sha256 else None   # (changed since it was loaded)
+    picture = kept.get(pkey) if kept is not None else None
+    if picture is None:
+        picture = prepare_picture(raw, block, opts, print_mode)
+        if kept is not None:
+            kept.put(pkey, picture)
+    name = "Picture" + hashlib.sha256(repr((digest, *pkey[1:])).encode()).hexdigest()[:16]
+    internal = c._doc.getXObjectName(name)
+    if internal not in c._doc.idToObject:
+        c._doc.Reference(_Written({
+            "Type": "/XObject", "Subtype": "/Image", "Width": picture.width, "Height": picture.height,
+            "BitsPerComponent": 8, "ColorSpace": "/" + picture.colour_space, "Filter": "/FlateDecode"},
+            picture.data), internal)
+    return name, (picture.width, picture.height)
 
 
 def is_pdf_ad(block: Block) -> bool:
@@ -702,10 +778,11 @@ def _crop_marks(page: PageTree, off: float) -> str:
 
 def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opts: RenderOptions,
            content_hash: str, on_page=None, ops: dict[int, PageOps] | None = None,
-           streams: dict[int, bytes] | None = None, fonts=None, on_saved=None) -> bytes:
+           streams: dict[int, bytes] | None = None, fonts=None, on_saved=None, pictures=None) -> bytes:
     """Draw `pages` into one document. `ops` holds operators already made and `streams`
     compressed content streams already made, by page number; what is made here is
-    added to both. `fonts` keeps embedded fonts between builds (see FontUse.embedded).
+    added to both. `fonts` keeps embedded fonts between builds (see FontUse.embedded),
+    `pictures` the pictures' image data (`_draw_image`).
     `on_saved(doc, data)` is given reportlab's document and the file it wrote (the
     objects' numbers and offsets: `tagged.DrawnEdition`) before the document is let go."""
     buffer = io.BytesIO()
@@ -718,7 +795,8 @@ def render(tree: EditionTree, pages: list[PageTree], registry: FontRegistry, opt
             on_page(c, page)
         if page.number not in ops:
             ops[page.number] = page_ops(page, registry)
-        streams[page.number] = draw_page(c, page, ops[page.number], opts, images, streams.get(page.number))
+        streams[page.number] = draw_page(c, page, ops[page.number], opts, images, streams.get(page.number),
+                                         pictures)
     add_fonts(c, fonts)
     c.save()
     data = buffer.getvalue()
