@@ -195,3 +195,55 @@ def test_a_picture_whose_file_changed_since_it_was_loaded_is_drawn_from_the_file
         block = Block("image", Box(0, 0, 40, 20), image="p.png", image_sha256=sha)
         _, size = _image_xobject(Canvas(str(tmp_path / "x.pdf")), block, opts, False, Kept())
         assert size == (40, 20) and len(asked) == expected
+
+
+def _photograph(path, size=(1200, 800)) -> None:
+    """A JPEG with a photograph's fine detail (noise over a gradient), which Flate keeps at
+    many times the JPEG's size."""
+    import random
+    w, h = size
+    rng = random.Random(7)
+    im = PILImage.linear_gradient("L").resize(size).convert("RGB")
+    noise = PILImage.frombytes("RGB", size, bytes(rng.randrange(256) for _ in range(w * h * 3)))
+    PILImage.blend(im, noise, 0.15).save(path, "JPEG", quality=85)
+
+
+def test_a_jpeg_photograph_stays_a_jpeg_in_the_reader_and_reaches_the_press_losslessly(edition_copy, tmp_path):
+    """A reader downloads the photograph as a JPEG — its crop (the frame's rows trim it)
+    encoded again — not its decoded pixels, which Flate keeps at many times the bytes; the
+    press page gets the pixels in CMYK, Flate-compressed."""
+    import pikepdf
+    from PIL import ImageChops, ImageStat
+    folder = edition_copy("mini")
+    (folder / "images").mkdir()
+    _photograph(folder / "images" / "p.jpg")
+    _story(folder, "![街景](images/p.jpg){crop=10,10,60,60}\n\n正文一段。\n")
+    result = build_edition(folder, tmp_path / "out")
+    assert result.ok
+    (block,) = [b for b in _blocks(result) if b["kind"] == "image"]
+    x0, y0, x1, y1 = block["crop"]
+    with PILImage.open(folder / "images" / "p.jpg") as original:
+        cropped = original.crop((round(x0 * 1200), round(y0 * 800), round(x1 * 1200), round(y1 * 800)))
+    with pikepdf.open(result.out_dir / "mini.pdf") as pdf:
+        (image,) = [x for p in pdf.pages for _, x in p.Resources.get("/XObject", {}).items()]
+        assert image.Filter == pikepdf.Name.DCTDecode and image.ColorSpace == pikepdf.Name.DeviceRGB
+        assert len(image.read_raw_bytes()) < cropped.width * cropped.height * 3 / 8
+        shown = pikepdf.PdfImage(image).as_pil_image()
+    assert shown.size == cropped.size
+    assert max(ImageStat.Stat(ImageChops.difference(shown, cropped.convert("RGB"))).mean) < 3
+    page = next(p for p in result.tree.pages if any(b.image for b in p.blocks))
+    with pikepdf.open(result.out_dir / "print" / f"{page.number:02d}.pdf") as pdf:
+        (image,) = [x for p in pdf.pages for _, x in p.Resources.XObject.items()]
+        assert image.Filter == pikepdf.Name.FlateDecode and image.ColorSpace == pikepdf.Name.DeviceCMYK
+
+
+def test_a_jpeg_photograph_shown_whole_is_the_file_itself_in_the_reader(tmp_path):
+    from layout.render.pdf import RenderOptions, prepare_picture
+    from layout.tree import Block, Box
+    _photograph(tmp_path / "p.jpg")
+    raw = (tmp_path / "p.jpg").read_bytes()
+    opts = RenderOptions(edition_root=tmp_path, title="t", author="a", subject="s", keywords="k")
+    whole = prepare_picture(raw, Block("image", Box(0, 0, 120, 80), image="p.jpg"), opts, print_mode=False)
+    assert (whole.data, whole.filter, whole.width, whole.height) == (raw, "DCTDecode", 1200, 800)
+    press = prepare_picture(raw, Block("image", Box(0, 0, 120, 80), image="p.jpg"), opts, print_mode=True)
+    assert press.filter == "FlateDecode" and press.colour_space == "DeviceCMYK"

@@ -565,16 +565,18 @@ def _w_array(widths: tuple) -> str:
 @dataclass(frozen=True)
 class Picture:
     """A picture as its image XObject holds it: the pixels the page shows (cropped, and for
-    the press in CMYK or grey), 8 bits a component, Flate-compressed."""
+    the press in CMYK or grey), 8 bits a component, compressed — Flate, or for a JPEG
+    photograph on screen the JPEG itself (DCT)."""
     width: int
     height: int
     colour_space: str      # DeviceRGB or DeviceGray (reader); DeviceCMYK or DeviceGray (press)
     data: bytes
+    filter: str = "FlateDecode"    # or DCTDecode
 
     def record(self) -> bytes:
         """The picture as one cache record: a JSON line, then the compressed pixels."""
         import json
-        head = json.dumps([self.width, self.height, self.colour_space]).encode("ascii")
+        head = json.dumps([self.width, self.height, self.colour_space, self.filter]).encode("ascii")
         return head + b"\n" + self.data
 
     @classmethod
@@ -582,16 +584,21 @@ class Picture:
         import json
         head, _, data = record.partition(b"\n")
         try:
-            width, height, space = json.loads(head)
+            width, height, space, filter_ = json.loads(head)
         except (ValueError, TypeError):
             return None
-        if not (isinstance(width, int) and isinstance(height, int) and space in _COLOUR_SPACES.values()):
+        if not (isinstance(width, int) and isinstance(height, int) and space in _COLOUR_SPACES.values()
+                and filter_ in ("FlateDecode", "DCTDecode")):
             return None
-        return cls(width, height, space, data)
+        return cls(width, height, space, data, filter_)
 
 
 _COLOUR_SPACES = {"RGB": "DeviceRGB", "L": "DeviceGray", "CMYK": "DeviceCMYK"}
 PICTURE_COMPRESSION = 6   # libdeflate's 6: what reportlab's zlib level gave, in about half the time
+# A JPEG photograph cropped for the reader edition is encoded again as JPEG at this quality:
+# Flate keeps a photograph's decoded pixels at ~10× the JPEG's size (a 2-megapixel
+# photograph: ~4 MB), which a reader downloads. The press gets the pixels losslessly.
+READER_JPEG_QUALITY = 90
 
 
 def picture_key(block: Block, opts: RenderOptions, print_mode: bool) -> tuple:
@@ -604,9 +611,14 @@ def picture_key(block: Block, opts: RenderOptions, print_mode: bool) -> tuple:
 
 def prepare_picture(raw: bytes, block: Block, opts: RenderOptions, print_mode: bool) -> Picture:
     """Decode the picture file's bytes `raw`, crop it as the layout chose, and convert it for
-    the product: RGB or grey on screen; grey or CMYK for the press."""
+    the product: RGB or grey on screen; grey or CMYK for the press. A JPEG photograph on
+    screen stays a JPEG: the file itself when it is shown whole, else its crop encoded
+    again (`READER_JPEG_QUALITY`)."""
     from PIL import Image as PILImage
     with PILImage.open(io.BytesIO(raw)) as im:
+        jpeg = im.format == "JPEG" and im.mode in ("RGB", "L") and not print_mode
+        if jpeg and not block.crop:   # on screen, the photograph's own JPEG: not decoded at all
+            return Picture(im.width, im.height, _COLOUR_SPACES[im.mode], raw, "DCTDecode")
         im.load()
         if block.crop:   # the part the layout chose (crop, or the frame's fill round the focus)
             x0, y0, x1, y1 = block.crop
@@ -620,6 +632,10 @@ def prepare_picture(raw: bytes, block: Block, opts: RenderOptions, print_mode: b
                 im = separate(im, opts.icc, opts.ink_limit) if opts.icc else rgb_to_cmyk_gcr(im.convert("RGB"))
         elif im.mode not in ("RGB", "L"):
             im = im.convert("RGB")
+        if jpeg:
+            out = io.BytesIO()
+            im.save(out, "JPEG", quality=READER_JPEG_QUALITY, optimize=True)
+            return Picture(im.width, im.height, _COLOUR_SPACES[im.mode], out.getvalue(), "DCTDecode")
         return Picture(im.width, im.height, _COLOUR_SPACES[im.mode], flate(im.tobytes(), PICTURE_COMPRESSION))
 
 
@@ -663,7 +679,7 @@ def _image_xobject(c: Canvas, block: Block, opts: RenderOptions, print_mode: boo
     if internal not in c._doc.idToObject:
         c._doc.Reference(_Written({
             "Type": "/XObject", "Subtype": "/Image", "Width": picture.width, "Height": picture.height,
-            "BitsPerComponent": 8, "ColorSpace": "/" + picture.colour_space, "Filter": "/FlateDecode"},
+            "BitsPerComponent": 8, "ColorSpace": "/" + picture.colour_space, "Filter": "/" + picture.filter},
             picture.data), internal)
     return name, (picture.width, picture.height)
 
