@@ -82,7 +82,7 @@ def _compressed(stream: bytes) -> bytes:
     """An object stream's data, compressed. Remembered: when `watch` builds again after an
     edit, the structure elements of the pages it did not change are the same text in the
     same streams (most edits change no page's number of paragraphs), and deflating them
-    again was ~5 ms of the rebuild of 64 pages. (512 streams: ~4 MB at most, the streams
+    again was ~5 ms of the rebuild of 64 pages. (512 streams: ~5 MB at most, the streams
     of ~700 pages.)"""
     return zlib.compress(stream)
 
